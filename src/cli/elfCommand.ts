@@ -1,0 +1,88 @@
+// `paravm elf FILE`: run a bare-metal RISC-V ELF and exit with its tohost verdict.
+
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { ElfError } from "../machine/elfLoader.js";
+import { runBareMetal } from "../vmm/bareMetal.js";
+import { parseSize } from "../util/size.js";
+import { UsageError } from "./usageError.js";
+
+export const ELF_HELP = `Usage: paravm elf FILE [options]
+
+Runs a bare-metal RISC-V 64-bit ELF on one hart, starting in M-mode at its entry point, with
+RAM at 0x80000000, a CLINT at 0x2000000, a UART at 0x10000000 and a syscon at 0x100000.
+The program ends by storing to its \`tohost\` symbol (1 = pass, odd v = test v>>1 failed)
+or by writing the syscon (0x5555 pass, 0x3333 fail).
+
+Options:
+  --max-instructions N   stop after N instructions (exit status 3); default 1000000000
+  --memory SIZE          guest RAM, e.g. 64M, 1G; default 256M
+  --stats                print the instruction count and speed to stderr
+  -h, --help             this text
+
+Exit status: 0 pass, 1 fail, 2 bad arguments or file, 3 instruction limit reached.`;
+
+export function elfCommand(args: string[]): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      "max-instructions": { type: "string" },
+      memory: { type: "string" },
+      stats: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(ELF_HELP + "\n");
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError("paravm elf takes exactly one FILE (see paravm elf --help)");
+  const max = values["max-instructions"] === undefined ? 1e9 : Number(values["max-instructions"]);
+  if (!Number.isSafeInteger(max) || max <= 0)
+    throw new UsageError(`--max-instructions wants a positive integer, not '${values["max-instructions"]}'`);
+  const memory = values.memory === undefined ? 256 * 1024 * 1024 : parseSize(values.memory);
+  if (memory === null || memory < 4096)
+    throw new UsageError(`--memory wants a size such as 64M, not '${values.memory}'`);
+  let file: Uint8Array;
+  try {
+    file = readFileSync(positionals[0]);
+  } catch (e) {
+    throw new UsageError(`cannot read ${positionals[0]}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const started = performance.now();
+  let result;
+  try {
+    result = runBareMetal({
+      elf: file,
+      memoryBytes: memory,
+      maxInstructions: max,
+      output: (b) => process.stdout.write(b),
+    });
+  } catch (e) {
+    if (e instanceof ElfError || e instanceof RangeError) throw new UsageError(`${positionals[0]}: ${e.message}`);
+    throw e;
+  }
+  if (values.stats) {
+    const s = (performance.now() - started) / 1000;
+    process.stderr.write(
+      `instructions: ${result.instructions}  time: ${s.toFixed(3)} s  speed: ${(result.instructions / s / 1e6).toFixed(1)} MIPS\n`,
+    );
+  }
+  switch (result.kind) {
+    case "pass":
+      return 0;
+    case "fail":
+      process.stderr.write(`FAIL: test ${result.test}\n`);
+      return 1;
+    case "budget":
+      process.stderr.write(`stopped: the instruction limit (${max}) was reached\n`);
+      return 3;
+    case "stuck":
+      process.stderr.write("FAIL: the hart waits for an interrupt (wfi) and none can arrive\n");
+      return 1;
+    case "reset":
+      process.stderr.write("FAIL: the guest asked for a reset, which paravm elf does not do\n");
+      return 1;
+  }
+}

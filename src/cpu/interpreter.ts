@@ -1,0 +1,484 @@
+// The instruction interpreter: fetch, decode and execute of RV64IMAC + Zicsr + Zifencei.
+// Registers are read as BigInt (64-bit work) or as 32-bit halves (W-ops, compares, addresses),
+// whichever avoids converting. pc is a JavaScript number: every pc that can be fetched is a
+// safe integer, and a jump to any other address faults at once with the full value in tval.
+
+import { COMPRESSED } from "./compressed.js";
+import { csrAccess } from "./csr.js";
+import type { Hart } from "./hart.js";
+import * as S from "./hartState.js";
+import { executeAtomic } from "./atomic.js";
+import {
+  ACCESS_FAULT_CAUSE,
+  ACCESS_FETCH,
+  CAUSE_BREAKPOINT,
+  CAUSE_ILLEGAL_INSTRUCTION,
+  CAUSE_MACHINE_ECALL,
+  CAUSE_SUPERVISOR_ECALL,
+  CAUSE_USER_ECALL,
+  PAGE_FAULT_CAUSE,
+} from "./trap.js";
+
+const TWO32 = 4294967296;
+const U64 = (v: bigint) => BigInt.asUintN(64, v);
+const MIN64 = -(1n << 63n);
+
+/**
+ * Effective address rs1 + imm as a number. Register values whose magnitude is 2^53 or more
+ * cannot address anything (not RAM, not canonical): they fault here with the exact value.
+ */
+function wideAddressFault(hart: Hart, base: bigint, imm: number, access: number): never {
+  const addr = BigInt.asIntN(64, base + BigInt(imm));
+  const h = hart.hart;
+  const satpMode = Number((h.s64[S.SATP] >> 60n) & 0xfn);
+  let priv = h.i32[S.PRIV];
+  if (access !== ACCESS_FETCH && priv === S.PRIV_M && h.i32[S.MSTATUS] & (1 << 17)) priv = (h.i32[S.MSTATUS] >> 11) & 3;
+  const paged = priv !== S.PRIV_M && satpMode !== 0;
+  return hart.mmu.fault(paged ? PAGE_FAULT_CAUSE[access] : ACCESS_FAULT_CAUSE[access], paged ? addr : U64(addr));
+}
+
+function illegal(hart: Hart, bits: number): never {
+  return hart.mmu.fault(CAUSE_ILLEGAL_INSTRUCTION, bits >>> 0);
+}
+
+/** Executes up to `budget` instructions; returns how many retired. Traps are thrown (TrapSignal). */
+export function execute(hart: Hart, budget: number): number {
+  const h = hart.hart;
+  const x = h.x;
+  const x32 = h.x32;
+  const mmu = hart.mmu;
+  const u16 = mmu.u16;
+  let pc = h.pc;
+  // The page the last instruction came from: fetches within it skip translation.
+  let fetchPage = NaN;
+  let fetchHost = 0;
+  let n = 0;
+  for (; n < budget; n++) {
+    hart.localRetired = n;
+    h.pc = pc;
+    // ---- fetch
+    let d = pc - fetchPage;
+    let inst: number;
+    if (d >= 0 && d < 4094) {
+      inst = u16[(fetchHost + d) >>> 1];
+      if ((inst & 3) === 3) inst |= u16[(fetchHost + d + 2) >>> 1] << 16;
+    } else {
+      inst = mmu.fetch16(pc);
+      const off = mmu.offset(pc, ACCESS_FETCH);
+      fetchPage = pc - (pc & 0xfff);
+      fetchHost = off - (pc & 0xfff);
+      d = pc & 0xfff;
+      if ((inst & 3) === 3) inst |= (d < 4094 ? u16[(off + 2) >>> 1] : mmu.fetch16(pc + 2)) << 16;
+    }
+    let len = 4;
+    const raw = inst;
+    if ((inst & 3) !== 3) {
+      const c = COMPRESSED[inst];
+      if (c === 0) illegal(hart, raw);
+      len = 2;
+      inst = c;
+    }
+    const rd = (inst >> 7) & 31;
+    const rdw = rd || 32;
+    const rs1 = (inst >> 15) & 31;
+    const rs2 = (inst >> 20) & 31;
+    const f3 = (inst >> 12) & 7;
+    switch (inst & 0x7f) {
+      case 0x13: {
+        // OP-IMM
+        const imm = inst >> 20;
+        switch (f3) {
+          case 0:
+            x[rdw] = x[rs1] + BigInt(imm);
+            break;
+          case 1:
+            if (inst >>> 26 !== 0) illegal(hart, raw);
+            x[rdw] = x[rs1] << BigInt(imm & 63);
+            break;
+          case 2:
+            x32[2 * rdw] = x[rs1] < BigInt(imm) ? 1 : 0;
+            x32[2 * rdw + 1] = 0;
+            break;
+          case 3:
+            x32[2 * rdw] = U64(x[rs1]) < U64(BigInt(imm)) ? 1 : 0;
+            x32[2 * rdw + 1] = 0;
+            break;
+          case 4:
+            x[rdw] = x[rs1] ^ BigInt(imm);
+            break;
+          case 5: {
+            const top = inst >>> 26;
+            if (top === 0) x[rdw] = U64(x[rs1]) >> BigInt(imm & 63);
+            else if (top === 0x10) x[rdw] = x[rs1] >> BigInt(imm & 63);
+            else illegal(hart, raw);
+            break;
+          }
+          case 6:
+            x[rdw] = x[rs1] | BigInt(imm);
+            break;
+          default:
+            x[rdw] = x[rs1] & BigInt(imm);
+        }
+        pc += len;
+        break;
+      }
+      case 0x33: {
+        // OP
+        const f7 = inst >>> 25;
+        if (f7 === 0) {
+          switch (f3) {
+            case 0:
+              x[rdw] = x[rs1] + x[rs2];
+              break;
+            case 1:
+              x[rdw] = x[rs1] << BigInt(x32[2 * rs2] & 63);
+              break;
+            case 2:
+              x32[2 * rdw] = x[rs1] < x[rs2] ? 1 : 0;
+              x32[2 * rdw + 1] = 0;
+              break;
+            case 3:
+              x32[2 * rdw] = U64(x[rs1]) < U64(x[rs2]) ? 1 : 0;
+              x32[2 * rdw + 1] = 0;
+              break;
+            case 4:
+              x[rdw] = x[rs1] ^ x[rs2];
+              break;
+            case 5:
+              x[rdw] = U64(x[rs1]) >> BigInt(x32[2 * rs2] & 63);
+              break;
+            case 6:
+              x[rdw] = x[rs1] | x[rs2];
+              break;
+            default:
+              x[rdw] = x[rs1] & x[rs2];
+          }
+        } else if (f7 === 0x20 && (f3 === 0 || f3 === 5)) {
+          if (f3 === 0) x[rdw] = x[rs1] - x[rs2];
+          else x[rdw] = x[rs1] >> BigInt(x32[2 * rs2] & 63);
+        } else if (f7 === 1) {
+          x[rdw] = mulDiv(f3, x[rs1], x[rs2]);
+        } else illegal(hart, raw);
+        pc += len;
+        break;
+      }
+      case 0x03: {
+        // LOAD
+        const hi = x32[2 * rs1 + 1];
+        const va = hi * TWO32 + (x32[2 * rs1] >>> 0) + (inst >> 20);
+        if (hi > 0x1fffff || hi < -0x200000) wideAddressFault(hart, x[rs1], inst >> 20, 1);
+        let v: number;
+        switch (f3) {
+          case 0:
+            v = (mmu.loadU(va, 1) << 24) >> 24;
+            break;
+          case 1:
+            v = (mmu.loadU(va, 2) << 16) >> 16;
+            break;
+          case 2:
+            v = mmu.loadU(va, 4) | 0;
+            break;
+          case 3:
+            x[rdw] = mmu.load64(va);
+            pc += len;
+            continue;
+          case 4:
+            v = mmu.loadU(va, 1);
+            break;
+          case 5:
+            v = mmu.loadU(va, 2);
+            break;
+          case 6:
+            x32[2 * rdw] = mmu.loadU(va, 4);
+            x32[2 * rdw + 1] = 0;
+            pc += len;
+            continue;
+          default:
+            illegal(hart, raw);
+        }
+        x32[2 * rdw] = v;
+        x32[2 * rdw + 1] = v >> 31;
+        pc += len;
+        break;
+      }
+      case 0x23: {
+        // STORE
+        const imm = ((inst >> 25) << 5) | ((inst >> 7) & 31);
+        const hi = x32[2 * rs1 + 1];
+        const va = hi * TWO32 + (x32[2 * rs1] >>> 0) + imm;
+        if (hi > 0x1fffff || hi < -0x200000) wideAddressFault(hart, x[rs1], imm, 2);
+        switch (f3) {
+          case 0:
+            mmu.store(va, 1, x32[2 * rs2]);
+            break;
+          case 1:
+            mmu.store(va, 2, x32[2 * rs2]);
+            break;
+          case 2:
+            mmu.store(va, 4, x32[2 * rs2]);
+            break;
+          case 3:
+            mmu.store64(va, x[rs2]);
+            break;
+          default:
+            illegal(hart, raw);
+        }
+        pc += len;
+        break;
+      }
+      case 0x63: {
+        // BRANCH
+        const ah = x32[2 * rs1 + 1];
+        const bh = x32[2 * rs2 + 1];
+        const al = x32[2 * rs1];
+        const bl = x32[2 * rs2];
+        let taken: boolean;
+        switch (f3) {
+          case 0:
+            taken = al === bl && ah === bh;
+            break;
+          case 1:
+            taken = al !== bl || ah !== bh;
+            break;
+          case 4:
+            taken = ah < bh || (ah === bh && al >>> 0 < bl >>> 0);
+            break;
+          case 5:
+            taken = ah > bh || (ah === bh && al >>> 0 >= bl >>> 0);
+            break;
+          case 6:
+            taken = ah >>> 0 < bh >>> 0 || (ah === bh && al >>> 0 < bl >>> 0);
+            break;
+          case 7:
+            taken = ah >>> 0 > bh >>> 0 || (ah === bh && al >>> 0 >= bl >>> 0);
+            break;
+          default:
+            illegal(hart, raw);
+        }
+        if (taken) {
+          pc +=
+            ((inst >> 31) << 12) |
+            (((inst >> 7) & 1) << 11) |
+            (((inst >> 25) & 0x3f) << 5) |
+            (((inst >> 8) & 0xf) << 1);
+        } else pc += len;
+        break;
+      }
+      case 0x37: // LUI
+        x32[2 * rdw] = inst & 0xfffff000;
+        x32[2 * rdw + 1] = inst >> 31;
+        pc += len;
+        break;
+      case 0x17: // AUIPC
+        x[rdw] = BigInt(pc + (inst & 0xfffff000));
+        pc += len;
+        break;
+      case 0x6f: {
+        // JAL
+        x[rdw] = BigInt(pc + len);
+        pc +=
+          ((inst >> 31) << 20) |
+          (((inst >> 12) & 0xff) << 12) |
+          (((inst >> 20) & 1) << 11) |
+          (((inst >> 21) & 0x3ff) << 1);
+        break;
+      }
+      case 0x67: {
+        // JALR
+        if (f3 !== 0) illegal(hart, raw);
+        const hi = x32[2 * rs1 + 1];
+        const base = x[rs1];
+        const t = hi * TWO32 + (x32[2 * rs1] >>> 0) + (inst >> 20);
+        x[rdw] = BigInt(pc + len);
+        if (hi > 0x1fffff || hi < -0x200000) {
+          h.pc = pc; // the fault is the next fetch's; report the target as epc and tval
+          const full = BigInt.asIntN(64, base + BigInt(inst >> 20)) & ~1n;
+          wideFetchFault(hart, full);
+        }
+        pc = t - (t & 1 ? 1 : 0);
+        break;
+      }
+      case 0x1b: {
+        // OP-IMM-32
+        const a = x32[2 * rs1];
+        let v: number;
+        if (f3 === 0) v = (a + (inst >> 20)) | 0;
+        else if (f3 === 1 && inst >>> 25 === 0) v = a << rs2;
+        else if (f3 === 5 && inst >>> 25 === 0) v = (a >>> rs2) | 0;
+        else if (f3 === 5 && inst >>> 25 === 0x20) v = a >> rs2;
+        else illegal(hart, raw);
+        x32[2 * rdw] = v;
+        x32[2 * rdw + 1] = v >> 31;
+        pc += len;
+        break;
+      }
+      case 0x3b: {
+        // OP-32
+        const a = x32[2 * rs1];
+        const b = x32[2 * rs2];
+        const f7 = inst >>> 25;
+        let v: number;
+        if (f7 === 0 && f3 === 0) v = (a + b) | 0;
+        else if (f7 === 0x20 && f3 === 0) v = (a - b) | 0;
+        else if (f7 === 0 && f3 === 1) v = a << (b & 31);
+        else if (f7 === 0 && f3 === 5) v = (a >>> (b & 31)) | 0;
+        else if (f7 === 0x20 && f3 === 5) v = a >> (b & 31);
+        else if (f7 === 1) v = mulDivW(f3, a, b, hart, raw);
+        else illegal(hart, raw);
+        x32[2 * rdw] = v;
+        x32[2 * rdw + 1] = v >> 31;
+        pc += len;
+        break;
+      }
+      case 0x2f: // AMO
+        executeAtomic(hart, inst, rdw, rs1, rs2, f3);
+        pc += len;
+        break;
+      case 0x0f: // MISC-MEM: FENCE and FENCE.I; the interpreter keeps no decoded code, so both are no-ops
+        if (f3 > 1) illegal(hart, raw);
+        pc += len;
+        break;
+      case 0x73: {
+        // SYSTEM
+        if (f3 === 0) {
+          system(hart, inst, pc);
+          pc = h.pc;
+          if (hart.stop) {
+            n++;
+            hart.localRetired = n;
+            h.pc = pc;
+            return n;
+          }
+          break;
+        }
+        if (f3 === 4) illegal(hart, raw);
+        const write = f3 === 1 || f3 === 5 || rs1 !== 0;
+        const operand = f3 >= 5 ? BigInt(rs1) : x[rs1];
+        const old = csrAccess(hart, inst >>> 20, write, (o) =>
+          (f3 & 3) === 1 ? operand : (f3 & 3) === 2 ? o | operand : o & ~operand,
+        );
+        if (old === null) illegal(hart, raw);
+        x[rdw] = old;
+        pc += len;
+        if (hart.stop) {
+          n++;
+          h.pc = pc;
+          hart.localRetired = n;
+          return n;
+        }
+        break;
+      }
+      default:
+        illegal(hart, raw);
+    }
+    if (hart.stop) {
+      n++;
+      break;
+    }
+  }
+  h.pc = pc;
+  hart.localRetired = n;
+  return n;
+}
+
+function wideFetchFault(hart: Hart, target: bigint): never {
+  // Report as if the jump had landed: epc and tval both hold the target.
+  const h = hart.hart;
+  const paged = h.i32[S.PRIV] !== S.PRIV_M && (h.s64[S.SATP] >> 60n) & 0xfn;
+  hart.trap.epc = target;
+  return hart.mmu.fault(
+    paged ? PAGE_FAULT_CAUSE[ACCESS_FETCH] : ACCESS_FAULT_CAUSE[ACCESS_FETCH],
+    paged ? target : U64(target),
+  );
+}
+
+/** ecall, ebreak, mret, sret, wfi, sfence.vma. Sets h.pc to the next pc. */
+function system(hart: Hart, inst: number, pc: number): void {
+  const h = hart.hart;
+  const priv = h.i32[S.PRIV];
+  const mstatus = h.i32[S.MSTATUS];
+  if (inst === 0x00000073) {
+    if (priv === S.PRIV_S && hart.sbiExits) {
+      hart.sbiExit();
+      return;
+    }
+    hart.mmu.fault(
+      priv === S.PRIV_U ? CAUSE_USER_ECALL : priv === S.PRIV_S ? CAUSE_SUPERVISOR_ECALL : CAUSE_MACHINE_ECALL,
+      0,
+    );
+  }
+  if (inst === 0x00100073) hart.mmu.fault(CAUSE_BREAKPOINT, pc);
+  if (inst === 0x30200073) {
+    if (!hart.trapReturn(true)) illegal(hart, inst);
+    return;
+  }
+  if (inst === 0x10200073) {
+    if (!hart.trapReturn(false)) illegal(hart, inst);
+    return;
+  }
+  if (inst === 0x10500073) {
+    // wfi: illegal in U-mode, and below M-mode when TW is set.
+    if (priv === S.PRIV_U || (priv === S.PRIV_S && mstatus & (1 << 21))) illegal(hart, inst);
+    h.i32[S.WFI] = 1;
+    h.pc = pc + 4;
+    hart.stop = true;
+    return;
+  }
+  if ((inst & 0xfe007fff) === 0x12000073) {
+    if (priv === S.PRIV_U || (priv === S.PRIV_S && mstatus & (1 << 20))) illegal(hart, inst);
+    const rs1 = (inst >> 15) & 31;
+    const rs2 = (inst >> 20) & 31;
+    const vaddr = rs1 === 0 ? null : Number(h.x[rs1]);
+    const asid = rs2 === 0 ? null : Number(h.x[rs2] & 0xffffn);
+    hart.mmu.flush(vaddr, asid);
+    h.pc = pc + 4;
+    hart.stop = true;
+    return;
+  }
+  illegal(hart, inst);
+}
+
+function mulDiv(f3: number, a: bigint, b: bigint): bigint {
+  switch (f3) {
+    case 0:
+      return a * b;
+    case 1:
+      return (a * b) >> 64n;
+    case 2:
+      return (a * U64(b)) >> 64n;
+    case 3:
+      return (U64(a) * U64(b)) >> 64n;
+    case 4:
+      if (b === 0n) return -1n;
+      if (a === MIN64 && b === -1n) return a;
+      return a / b;
+    case 5:
+      return b === 0n ? -1n : U64(a) / U64(b);
+    case 6:
+      if (b === 0n) return a;
+      if (a === MIN64 && b === -1n) return 0n;
+      return a % b;
+    default:
+      return b === 0n ? a : U64(a) % U64(b);
+  }
+}
+
+function mulDivW(f3: number, a: number, b: number, hart: Hart, inst: number): number {
+  switch (f3) {
+    case 0:
+      return Math.imul(a, b);
+    case 4:
+      if (b === 0) return -1;
+      if (a === -0x80000000 && b === -1) return a;
+      return (a / b) | 0;
+    case 5:
+      return b === 0 ? -1 : ((a >>> 0) / (b >>> 0)) | 0;
+    case 6:
+      if (b === 0) return a;
+      if (a === -0x80000000 && b === -1) return 0;
+      return (a % b) | 0;
+    case 7:
+      return b === 0 ? a : ((a >>> 0) % (b >>> 0)) | 0;
+  }
+  return illegal(hart, inst);
+}

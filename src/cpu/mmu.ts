@@ -1,0 +1,267 @@
+// Virtual-to-physical translation (Sv39, Sv48), the software TLB, and guest memory access.
+// Addresses are JavaScript numbers: every address that can succeed (RAM, MMIO, a canonical
+// Sv39/Sv48 virtual address) is a safe integer; the interpreter turns anything else into a
+// fault before it gets here.
+
+import type { Bus } from "./bus.js";
+import { HartState, MSTATUS, PRIV, PRIV_M, PRIV_U, SATP } from "./hartState.js";
+import { ACCESS_FAULT_CAUSE, ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, PAGE_FAULT_CAUSE, TrapSignal } from "./trap.js";
+
+const TLB_SIZE = 256;
+const PAGE = 4096;
+const MSTATUS_MPRV = 1 << 17;
+const MSTATUS_SUM = 1 << 18;
+const MSTATUS_MXR = 1 << 19;
+
+export class Mmu {
+  readonly u8: Uint8Array;
+  readonly u16: Uint16Array;
+  readonly dv: DataView;
+  readonly m64: BigInt64Array;
+  readonly ramBase: number;
+  readonly ramEnd: number;
+  /** Buffer offset minus guest-physical address, for RAM. */
+  readonly ramDelta: number;
+  /** TLB, three sets of TLB_SIZE entries (fetch, load, store): virtual page number → buffer offset of the page. */
+  readonly tlbTag = new Float64Array(3 * TLB_SIZE);
+  readonly tlbHost = new Float64Array(3 * TLB_SIZE);
+  /** log2 of the entry's page size / 4096 divided by 9 (0: 4 KiB, 1: 2 MiB, …), for sfence by address. */
+  private readonly tlbLevel = new Uint8Array(3 * TLB_SIZE);
+  private readonly tlbGlobal = new Uint8Array(3 * TLB_SIZE);
+  /** Physical address of the last access that went to the bus. */
+  lastPaddr = 0;
+
+  constructor(
+    readonly hart: HartState,
+    readonly bus: Bus,
+    private readonly trap: TrapSignal,
+    buffer: ArrayBufferLike,
+  ) {
+    this.u8 = new Uint8Array(buffer);
+    this.u16 = new Uint16Array(buffer);
+    this.dv = new DataView(buffer);
+    this.m64 = new BigInt64Array(buffer);
+    this.ramBase = bus.ramBase;
+    this.ramEnd = bus.ramBase + bus.ramSize;
+    this.ramDelta = bus.ramOffset - bus.ramBase;
+    this.flushAll();
+  }
+
+  flushAll(): void {
+    this.tlbTag.fill(NaN);
+  }
+
+  /** sfence.vma: drop the entries for vaddr (or all, when null) and asid (or all, when null). */
+  flush(vaddr: number | null, asid: number | null): void {
+    if (vaddr === null && asid === null) return this.flushAll();
+    const curAsid = this.currentAsid();
+    for (let i = 0; i < 3 * TLB_SIZE; i++) {
+      const tag = this.tlbTag[i];
+      if (tag !== tag) continue;
+      if (asid !== null && (this.tlbGlobal[i] || asid !== curAsid)) continue;
+      if (vaddr !== null) {
+        const span = 2 ** (9 * this.tlbLevel[i]);
+        if (Math.floor(tag / span) !== Math.floor(Math.floor(vaddr / PAGE) / span)) continue;
+      }
+      this.tlbTag[i] = NaN;
+    }
+  }
+
+  private currentAsid(): number {
+    return Number((this.hart.s64[SATP] >> 44n) & 0xffffn);
+  }
+
+  fault(cause: number, tval: number | bigint): never {
+    this.trap.cause = cause;
+    this.trap.tval = tval;
+    throw this.trap;
+  }
+
+  /**
+   * Buffer offset of vaddr for an access of `size` bytes that lies within one page, or -1
+   * when the physical address is not RAM (then lastPaddr holds it). Fills the TLB.
+   */
+  translate(vaddr: number, access: number): number {
+    const hart = this.hart;
+    let priv = hart.i32[PRIV];
+    const mstatus = hart.i32[MSTATUS];
+    if (access !== ACCESS_FETCH && priv === PRIV_M && mstatus & MSTATUS_MPRV) priv = (mstatus >> 11) & 3;
+    let paddr: number;
+    let level = 0;
+    let global = 0;
+    const satp = hart.s64[SATP];
+    const mode = priv === PRIV_M ? 0 : Number((satp >> 60n) & 0xfn);
+    if (mode === 0) {
+      if (vaddr < 0 || vaddr >= 2 ** 56) this.fault(ACCESS_FAULT_CAUSE[access], vaddr);
+      paddr = vaddr;
+    } else {
+      const levels = mode === 8 ? 3 : 4;
+      const half = 2 ** (11 + 9 * levels);
+      if (vaddr < -half || vaddr >= half) this.fault(PAGE_FAULT_CAUSE[access], vaddr);
+      let table = Number(satp & 0xfffffffffffn) * PAGE;
+      let i = levels - 1;
+      let lo = 0;
+      let hi = 0;
+      let pteOff = 0;
+      for (;;) {
+        const vpn = Math.floor(vaddr / 2 ** (12 + 9 * i)) & 0x1ff;
+        const pteAddr = table + vpn * 8;
+        if (pteAddr < this.ramBase || pteAddr + 8 > this.ramEnd) this.fault(ACCESS_FAULT_CAUSE[access], vaddr);
+        pteOff = pteAddr + this.ramDelta;
+        lo = this.dv.getInt32(pteOff, true);
+        hi = this.dv.getInt32(pteOff + 4, true);
+        // Bits 54..63 (PBMT, N and reserved) must be zero: Svpbmt and Svnapot are not implemented.
+        if (hi >>> 22 !== 0 || !(lo & 1) || (lo & 6) === 4) this.fault(PAGE_FAULT_CAUSE[access], vaddr);
+        if (lo & 10) break; // R or X: a leaf
+        // A, D and U are reserved in a non-leaf PTE.
+        if (i === 0 || lo & 0xd0) this.fault(PAGE_FAULT_CAUSE[access], vaddr);
+        table = ((hi & 0x3fffff) * 0x400000 + (lo >>> 10)) * PAGE;
+        i--;
+      }
+      const ppn = (hi & 0x3fffff) * 0x400000 + (lo >>> 10);
+      const span = 2 ** (9 * i);
+      if (ppn % span !== 0) this.fault(PAGE_FAULT_CAUSE[access], vaddr);
+      // Permission checks.
+      const user = (lo & 16) !== 0;
+      if (priv === PRIV_U ? !user : user && (access === ACCESS_FETCH || !(mstatus & MSTATUS_SUM)))
+        this.fault(PAGE_FAULT_CAUSE[access], vaddr);
+      if (access === ACCESS_FETCH) {
+        if (!(lo & 8)) this.fault(PAGE_FAULT_CAUSE[access], vaddr);
+      } else if (access === ACCESS_LOAD) {
+        if (!(lo & 2) && !(mstatus & MSTATUS_MXR && lo & 8)) this.fault(PAGE_FAULT_CAUSE[access], vaddr);
+      } else if (!(lo & 4)) this.fault(PAGE_FAULT_CAUSE[access], vaddr);
+      // Hardware update of A and D (the PTE is in RAM: checked above).
+      const want = access === ACCESS_STORE ? 0xc0 : 0x40;
+      if ((lo & want) !== want) this.dv.setInt32(pteOff, lo | want, true);
+      const inPage = ((vaddr % (span * PAGE)) + span * PAGE) % (span * PAGE);
+      paddr = ppn * PAGE + inPage;
+      level = i;
+      global = (lo >> 5) & 1;
+    }
+    const vpage = Math.floor(vaddr / PAGE);
+    if (paddr >= this.ramBase && paddr < this.ramEnd) {
+      const hostPage = paddr - (paddr & 0xfff) + this.ramDelta;
+      const idx = access * TLB_SIZE + (vpage & (TLB_SIZE - 1));
+      this.fill(idx, vpage, hostPage, level, global);
+      return hostPage + (paddr & 0xfff);
+    }
+    this.lastPaddr = paddr;
+    return -1;
+  }
+
+  private fill(idx: number, vpage: number, host: number, level: number, global: number): void {
+    this.tlbTag[idx] = vpage;
+    this.tlbHost[idx] = host;
+    this.tlbLevel[idx] = level;
+    this.tlbGlobal[idx] = global;
+  }
+
+  /** Buffer offset for a RAM access, or -1 for MMIO (lastPaddr set); size-byte accesses within a page. */
+  offset(vaddr: number, access: number): number {
+    const vpage = Math.floor(vaddr / PAGE);
+    const idx = access * TLB_SIZE + (vpage & (TLB_SIZE - 1));
+    if (this.tlbTag[idx] === vpage) return this.tlbHost[idx] + (vaddr & 0xfff);
+    return this.translate(vaddr, access);
+  }
+
+  // ---- data loads: results are returned as numbers (sizes ≤ 4) or written into x registers.
+
+  /** Zero-extended load of 1, 2 or 4 bytes. */
+  loadU(vaddr: number, size: number): number {
+    if ((vaddr & 0xfff) > PAGE - size) return this.loadCrossing(vaddr, size);
+    const off = this.offset(vaddr, ACCESS_LOAD);
+    if (off >= 0) {
+      if (size === 4) return this.dv.getUint32(off, true);
+      if (size === 1) return this.u8[off];
+      return this.dv.getUint16(off, true);
+    }
+    return this.mmioRead(vaddr, size) as number;
+  }
+
+  /** 64-bit load. */
+  load64(vaddr: number): bigint {
+    if ((vaddr & 0xfff) > PAGE - 8) {
+      const lo = this.loadCrossing(vaddr, 4);
+      const hi = this.loadCrossing(vaddr + 4, 4);
+      return BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo));
+    }
+    const off = this.offset(vaddr, ACCESS_LOAD);
+    if (off >= 0) {
+      if ((off & 7) === 0) return this.m64[off >>> 3];
+      return this.dv.getBigInt64(off, true);
+    }
+    return BigInt.asIntN(64, BigInt(this.mmioRead(vaddr, 8)));
+  }
+
+  private mmioRead(vaddr: number, size: number): number | bigint {
+    const v = this.bus.read(this.lastPaddr, size);
+    if (v === null) this.fault(ACCESS_FAULT_CAUSE[ACCESS_LOAD], vaddr);
+    return v;
+  }
+
+  /** A load that straddles a page boundary: byte by byte, each byte translated. */
+  private loadCrossing(vaddr: number, size: number): number {
+    let v = 0;
+    for (let i = size - 1; i >= 0; i--) v = v * 256 + this.loadU(vaddr + i, 1);
+    return v;
+  }
+
+  // ---- data stores
+
+  /** Store of 1, 2 or 4 bytes (value's low bits). */
+  store(vaddr: number, size: number, value: number): void {
+    if ((vaddr & 0xfff) > PAGE - size) return this.storeCrossing(vaddr, size, BigInt(value));
+    const off = this.offset(vaddr, ACCESS_STORE);
+    if (off >= 0) {
+      if (size === 4) this.dv.setInt32(off, value, true);
+      else if (size === 1) this.u8[off] = value;
+      else this.dv.setInt16(off, value, true);
+      return;
+    }
+    this.mmioWrite(vaddr, size, size === 4 ? value >>> 0 : value & (size === 1 ? 0xff : 0xffff));
+  }
+
+  store64(vaddr: number, value: bigint): void {
+    if ((vaddr & 0xfff) > PAGE - 8) return this.storeCrossing(vaddr, 8, value);
+    const off = this.offset(vaddr, ACCESS_STORE);
+    if (off >= 0) {
+      if ((off & 7) === 0) this.m64[off >>> 3] = value;
+      else this.dv.setBigInt64(off, value, true);
+      return;
+    }
+    this.mmioWrite(vaddr, 8, BigInt.asUintN(64, value));
+  }
+
+  private mmioWrite(vaddr: number, size: number, value: number | bigint): void {
+    if (!this.bus.write(this.lastPaddr, size, value)) this.fault(ACCESS_FAULT_CAUSE[ACCESS_STORE], vaddr);
+  }
+
+  /** A store that straddles a page boundary: both pages are translated before any byte is written. */
+  private storeCrossing(vaddr: number, size: number, value: bigint): void {
+    const split = PAGE - (vaddr & 0xfff);
+    this.offset(vaddr, ACCESS_STORE);
+    this.offset(vaddr + split, ACCESS_STORE);
+    for (let i = 0; i < size; i++) this.store(vaddr + i, 1, Number((value >> BigInt(8 * i)) & 0xffn));
+  }
+
+  /** Physical address of a load or store (for LR/SC and AMOs, which must be naturally aligned). */
+  physical(vaddr: number, access: number): number {
+    const off = this.offset(vaddr, access);
+    return off >= 0 ? off - this.ramDelta : this.lastPaddr;
+  }
+
+  // ---- instruction fetch
+
+  /** Fetch a 16-bit parcel; faults carry vaddr. */
+  fetch16(vaddr: number): number {
+    const off = this.offset(vaddr, ACCESS_FETCH);
+    if (off >= 0) return this.u16[off >>> 1];
+    // Instructions run from RAM only: a fetch from MMIO is an access fault.
+    return this.fault(ACCESS_FAULT_CAUSE[ACCESS_FETCH], vaddr);
+  }
+
+  /** Called when privilege, satp or the MPRV/MPP/SUM/MXR bits change: cached permissions are stale. */
+  contextChanged(): void {
+    this.flushAll();
+  }
+}
