@@ -93,23 +93,21 @@ export function execute(hart: Hart, budget: number): number {
             break;
           case 1:
             if (inst >>> 26 !== 0) illegal(hart, raw);
-            x[rdw] = x[rs1] << BigInt(imm & 63);
+            shiftLeft(x32, rdw, rs1, imm & 63);
             break;
           case 2:
-            x32[2 * rdw] = x[rs1] < BigInt(imm) ? 1 : 0;
-            x32[2 * rdw + 1] = 0;
+            setLess(x32, rdw, x32[2 * rs1 + 1], x32[2 * rs1], imm >> 31, imm, true);
             break;
           case 3:
-            x32[2 * rdw] = U64(x[rs1]) < U64(BigInt(imm)) ? 1 : 0;
-            x32[2 * rdw + 1] = 0;
+            setLess(x32, rdw, x32[2 * rs1 + 1], x32[2 * rs1], imm >> 31, imm, false);
             break;
           case 4:
             x[rdw] = x[rs1] ^ BigInt(imm);
             break;
           case 5: {
             const top = inst >>> 26;
-            if (top === 0) x[rdw] = U64(x[rs1]) >> BigInt(imm & 63);
-            else if (top === 0x10) x[rdw] = x[rs1] >> BigInt(imm & 63);
+            if (top === 0) shiftRight(x32, rdw, rs1, imm & 63, false);
+            else if (top === 0x10) shiftRight(x32, rdw, rs1, imm & 63, true);
             else illegal(hart, raw);
             break;
           }
@@ -131,21 +129,19 @@ export function execute(hart: Hart, budget: number): number {
               x[rdw] = x[rs1] + x[rs2];
               break;
             case 1:
-              x[rdw] = x[rs1] << BigInt(x32[2 * rs2] & 63);
+              shiftLeft(x32, rdw, rs1, x32[2 * rs2] & 63);
               break;
             case 2:
-              x32[2 * rdw] = x[rs1] < x[rs2] ? 1 : 0;
-              x32[2 * rdw + 1] = 0;
+              setLess(x32, rdw, x32[2 * rs1 + 1], x32[2 * rs1], x32[2 * rs2 + 1], x32[2 * rs2], true);
               break;
             case 3:
-              x32[2 * rdw] = U64(x[rs1]) < U64(x[rs2]) ? 1 : 0;
-              x32[2 * rdw + 1] = 0;
+              setLess(x32, rdw, x32[2 * rs1 + 1], x32[2 * rs1], x32[2 * rs2 + 1], x32[2 * rs2], false);
               break;
             case 4:
               x[rdw] = x[rs1] ^ x[rs2];
               break;
             case 5:
-              x[rdw] = U64(x[rs1]) >> BigInt(x32[2 * rs2] & 63);
+              shiftRight(x32, rdw, rs1, x32[2 * rs2] & 63, false);
               break;
             case 6:
               x[rdw] = x[rs1] | x[rs2];
@@ -155,7 +151,7 @@ export function execute(hart: Hart, budget: number): number {
           }
         } else if (f7 === 0x20 && (f3 === 0 || f3 === 5)) {
           if (f3 === 0) x[rdw] = x[rs1] - x[rs2];
-          else x[rdw] = x[rs1] >> BigInt(x32[2 * rs2] & 63);
+          else shiftRight(x32, rdw, rs1, x32[2 * rs2] & 63, true);
         } else if (f7 === 1) {
           x[rdw] = mulDiv(f3, x[rs1], x[rs2]);
         } else illegal(hart, raw);
@@ -379,6 +375,46 @@ export function execute(hart: Hart, budget: number): number {
   h.pc = pc;
   hart.localRetired = n;
   return n;
+}
+
+// 64-bit shifts and compares on 32-bit halves: BigInt shifts and unsigned views allocate.
+
+function shiftLeft(x32: Int32Array, rd: number, rs: number, s: number): void {
+  const lo = x32[2 * rs];
+  const hi = x32[2 * rs + 1];
+  if (s === 0) {
+    x32[2 * rd] = lo;
+    x32[2 * rd + 1] = hi;
+  } else if (s < 32) {
+    x32[2 * rd] = lo << s;
+    x32[2 * rd + 1] = (hi << s) | (lo >>> (32 - s));
+  } else {
+    x32[2 * rd] = 0;
+    x32[2 * rd + 1] = lo << (s - 32);
+  }
+}
+
+function shiftRight(x32: Int32Array, rd: number, rs: number, s: number, arithmetic: boolean): void {
+  const lo = x32[2 * rs];
+  const hi = x32[2 * rs + 1];
+  if (s === 0) {
+    x32[2 * rd] = lo;
+    x32[2 * rd + 1] = hi;
+  } else if (s < 32) {
+    x32[2 * rd] = (lo >>> s) | (hi << (32 - s));
+    x32[2 * rd + 1] = arithmetic ? hi >> s : hi >>> s;
+  } else {
+    x32[2 * rd] = arithmetic ? hi >> (s - 32) : hi >>> (s - 32);
+    x32[2 * rd + 1] = arithmetic ? hi >> 31 : 0;
+  }
+}
+
+function setLess(x32: Int32Array, rd: number, ah: number, al: number, bh: number, bl: number, signed: boolean): void {
+  const less = signed
+    ? ah < bh || (ah === bh && al >>> 0 < bl >>> 0)
+    : ah >>> 0 < bh >>> 0 || (ah === bh && al >>> 0 < bl >>> 0);
+  x32[2 * rd] = less ? 1 : 0;
+  x32[2 * rd + 1] = 0;
 }
 
 function wideFetchFault(hart: Hart, target: bigint): never {
