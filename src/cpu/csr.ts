@@ -5,8 +5,17 @@ import * as S from "./hartState.js";
 import type { HartState } from "./hartState.js";
 import type { Mmu } from "./mmu.js";
 
-/** misa: RV64 with A, C, I, M, S and U. */
-export const MISA = (2n << 62n) | (1n << 0n) | (1n << 2n) | (1n << 8n) | (1n << 12n) | (1n << 18n) | (1n << 20n);
+/** misa: RV64 with A, C, D, F, I, M, S and U. */
+export const MISA =
+  (2n << 62n) |
+  (1n << 0n) |
+  (1n << 2n) |
+  (1n << 3n) |
+  (1n << 5n) |
+  (1n << 8n) |
+  (1n << 12n) |
+  (1n << 18n) |
+  (1n << 20n);
 
 const MSTATUS_SIE = 1 << 1;
 const MSTATUS_MIE = 1 << 3;
@@ -107,6 +116,11 @@ function readCsr(ctx: CsrContext, csr: number, priv: number): bigint | null {
   const hart = ctx.hart;
   const i32 = hart.i32;
   const s64 = hart.s64;
+  if (csr >= 1 && csr <= 3) {
+    if ((i32[S.MSTATUS] & MSTATUS_FS) === 0) return null; // FP state off
+    const fcsr = i32[S.FCSR];
+    return BigInt(csr === 1 ? fcsr & 0x1f : csr === 2 ? (fcsr >> 5) & 7 : fcsr & 0xff);
+  }
   if (csr >= 0xc00 && csr <= 0xc1f) {
     const index = csr - 0xc00;
     if (!counterAllowed(hart, index, priv)) return null;
@@ -217,6 +231,14 @@ function writeCsr(ctx: CsrContext, csr: number, v: bigint): boolean {
   const i32 = hart.i32;
   const s64 = hart.s64;
   const lo = Number(BigInt.asIntN(32, v));
+  if (csr >= 1 && csr <= 3) {
+    const fcsr = i32[S.FCSR];
+    if (csr === 1) i32[S.FCSR] = (fcsr & ~0x1f) | (lo & 0x1f);
+    else if (csr === 2) i32[S.FCSR] = (fcsr & 0x1f) | ((lo & 7) << 5);
+    else i32[S.FCSR] = lo & 0xff;
+    i32[S.MSTATUS] |= MSTATUS_FS;
+    return true;
+  }
   if (csr >= 0xb03 && csr <= 0xb1f) return true;
   if (csr >= 0x7a0 && csr <= 0x7a4) return true;
   if (csr >= 0x323 && csr <= 0x33f) return true;

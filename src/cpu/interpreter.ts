@@ -8,6 +8,8 @@ import { csrAccess } from "./csr.js";
 import type { Hart } from "./hart.js";
 import * as S from "./hartState.js";
 import { executeAtomic } from "./atomic.js";
+import { wideAddressFault } from "./address.js";
+import { executeFp } from "./fpu/fpExecute.js";
 import {
   ACCESS_FAULT_CAUSE,
   ACCESS_FETCH,
@@ -22,20 +24,6 @@ import {
 const TWO32 = 4294967296;
 const U64 = (v: bigint) => BigInt.asUintN(64, v);
 const MIN64 = -(1n << 63n);
-
-/**
- * Effective address rs1 + imm as a number. Register values whose magnitude is 2^53 or more
- * cannot address anything (not RAM, not canonical): they fault here with the exact value.
- */
-function wideAddressFault(hart: Hart, base: bigint, imm: number, access: number): never {
-  const addr = BigInt.asIntN(64, base + BigInt(imm));
-  const h = hart.hart;
-  const satpMode = Number((h.s64[S.SATP] >> 60n) & 0xfn);
-  let priv = h.i32[S.PRIV];
-  if (access !== ACCESS_FETCH && priv === S.PRIV_M && h.i32[S.MSTATUS] & (1 << 17)) priv = (h.i32[S.MSTATUS] >> 11) & 3;
-  const paged = priv !== S.PRIV_M && satpMode !== 0;
-  return hart.mmu.fault(paged ? PAGE_FAULT_CAUSE[access] : ACCESS_FAULT_CAUSE[access], paged ? addr : U64(addr));
-}
 
 function illegal(hart: Hart, bits: number): never {
   return hart.mmu.fault(CAUSE_ILLEGAL_INSTRUCTION, bits >>> 0);
@@ -326,6 +314,16 @@ export function execute(hart: Hart, budget: number): number {
         pc += len;
         break;
       }
+      case 0x07: // LOAD-FP
+      case 0x27: // STORE-FP
+      case 0x43: // FMADD
+      case 0x47: // FMSUB
+      case 0x4b: // FNMSUB
+      case 0x4f: // FNMADD
+      case 0x53: // OP-FP
+        executeFp(hart, inst, raw, rdw);
+        pc += len;
+        break;
       case 0x2f: // AMO
         executeAtomic(hart, inst, rdw, rs1, rs2, f3);
         pc += len;

@@ -1,0 +1,68 @@
+// Short cuts for binary64 add, sub, mul and div in round-to-nearest-even, the mode compiled
+// code runs in: the host's double arithmetic gives the result, and an error-free
+// transformation tells whether it was exact (NX). Anything near the edges of the range
+// (subnormals, overflow, NaN, infinities, zeros) returns null and goes to softfloat.
+
+import type { Result } from "./softfloat.js";
+
+const buf = new DataView(new ArrayBuffer(8));
+const MIN_SAFE = 2 ** -900; // far above the subnormal range: error terms stay exact
+const MAX_SAFE = 2 ** 1000; // far below overflow
+const SPLIT = 134217729; // 2^27 + 1
+
+function toDouble(bits: bigint): number {
+  buf.setBigUint64(0, bits, true);
+  return buf.getFloat64(0, true);
+}
+
+function toBits(v: number): bigint {
+  buf.setFloat64(0, v, true);
+  return buf.getBigUint64(0, true);
+}
+
+function inRange(v: number): boolean {
+  const m = Math.abs(v);
+  return m >= MIN_SAFE && m <= MAX_SAFE;
+}
+
+/** The rounding error of the product a·b (Dekker): a·b = p + error exactly. */
+function productError(a: number, b: number, p: number): number {
+  let t = SPLIT * a;
+  const ah = t - (t - a);
+  const al = a - ah;
+  t = SPLIT * b;
+  const bh = t - (t - b);
+  const bl = b - bh;
+  return al * bl - (p - ah * bh - al * bh - ah * bl);
+}
+
+export function fastDouble(funct5: number, xBits: bigint, yBits: bigint, rm: number): Result | null {
+  if (rm !== 0) return null;
+  const a = toDouble(xBits);
+  const b = toDouble(yBits);
+  if (!inRange(a) || !inRange(b)) return null;
+  let r: number;
+  let exact: boolean;
+  switch (funct5) {
+    case 0:
+    case 1: {
+      const bb = funct5 === 0 ? b : -b;
+      r = a + bb;
+      if (!inRange(r)) return null;
+      const v = r - a;
+      exact = a - (r - v) + (bb - v) === 0;
+      break;
+    }
+    case 2:
+      r = a * b;
+      if (!inRange(r)) return null;
+      exact = productError(a, b, r) === 0;
+      break;
+    default:
+      r = a / b;
+      if (!inRange(r)) return null;
+      // exact iff r·b = a exactly
+      exact = r * b === a && productError(r, b, r * b) === 0;
+  }
+  return { bits: toBits(r), flags: exact ? 0 : 1 };
+}
