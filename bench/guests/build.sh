@@ -11,7 +11,7 @@ TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 for src in *.S; do
   # A fixed object name: the linker records it, and the ELFs stay byte-identical.
-  "$CC" -march=rv64imac_zicsr -mabi=lp64 -c -o "$TMP/${src%.S}.o" "$src"
+  "$CC" -march=rv64gc -mabi=lp64d -c -o "$TMP/${src%.S}.o" "$src"
   "$CC" -nostdlib -nostartfiles -static -Wl,--build-id=none -T link.ld -o "$OUT/${src%.S}.elf" "$TMP/${src%.S}.o"
 done
 echo "built $(ls "$OUT"/*.elf | wc -l) benchmark guests in $OUT"

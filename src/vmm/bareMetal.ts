@@ -23,14 +23,28 @@ export interface BareMetalOptions {
   memoryBytes: number;
   maxInstructions: number;
   output: (bytes: Uint8Array) => void;
+  /** Called once the program has ended, with guest RAM and the ELF's symbols (tests read results there). */
+  inspect?: (ram: Uint8Array, ramBase: number, symbols: Map<string, number>) => void;
 }
 
 const SLICE = 20_000;
 
 export function runBareMetal(opts: BareMetalOptions): BareMetalResult {
+  let memory: VmMemory | null = null;
+  let syms = new Map<string, number>();
+  try {
+    return runLoop(opts, (m, s) => ((memory = m), (syms = s)));
+  } finally {
+    const m = memory as VmMemory | null;
+    if (m && opts.inspect) opts.inspect(m.ram(), m.ramBase, syms);
+  }
+}
+
+function runLoop(opts: BareMetalOptions, made: (mem: VmMemory, symbols: Map<string, number>) => void): BareMetalResult {
   const image = parseElf(opts.elf);
   const mem = new VmMemory(PLATFORM.ram.base, opts.memoryBytes);
   loadElf(opts.elf, image, mem);
+  made(mem, image.symbols);
   const bus = new MachineBus(mem);
   const timebase = new Timebase();
   const hart = new Hart(mem.buffer, mem.hartStateOffset(0), bus, { hartId: 0, time: () => timebase.now() });

@@ -36,13 +36,16 @@ function productError(a: number, b: number, p: number): number {
   return al * bl - (p - ah * bh - al * bh - ah * bl);
 }
 
-export function fastDouble(funct5: number, xBits: bigint, yBits: bigint, rm: number): Result | null {
-  if (rm !== 0) return null;
-  const a = toDouble(xBits);
-  const b = toDouble(yBits);
+/** Whether the last fastArith result was exact. */
+export let fastExact = true;
+
+/**
+ * a op b (0 add, 1 sub, 2 mul, 3 div) in RNE on host doubles, or null when an operand or the
+ * result lies outside the range where the error terms are exact.
+ */
+export function fastArith(funct5: number, a: number, b: number): number | null {
   if (!inRange(a) || !inRange(b)) return null;
   let r: number;
-  let exact: boolean;
   switch (funct5) {
     case 0:
     case 1: {
@@ -50,19 +53,49 @@ export function fastDouble(funct5: number, xBits: bigint, yBits: bigint, rm: num
       r = a + bb;
       if (!inRange(r)) return null;
       const v = r - a;
-      exact = a - (r - v) + (bb - v) === 0;
+      fastExact = a - (r - v) + (bb - v) === 0;
       break;
     }
     case 2:
       r = a * b;
       if (!inRange(r)) return null;
-      exact = productError(a, b, r) === 0;
+      fastExact = productError(a, b, r) === 0;
       break;
     default:
       r = a / b;
       if (!inRange(r)) return null;
       // exact iff r·b = a exactly
-      exact = r * b === a && productError(r, b, r * b) === 0;
+      fastExact = r * b === a && productError(r, b, r * b) === 0;
   }
-  return { bits: toBits(r), flags: exact ? 0 : 1 };
+  return r;
+}
+
+/**
+ * a·b + c in RNE with one rounding, or null. a·b = p + pe and p + c = s + se exactly; when
+ * pe + se = t is itself exact, the exact result is s + t and one host addition rounds it.
+ */
+export function fastFma(a: number, b: number, c: number): number | null {
+  if (!inRange(a) || !inRange(b) || !inRange(c)) return null;
+  const p = a * b;
+  if (!inRange(p)) return null;
+  const pe = productError(a, b, p);
+  const s = p + c;
+  if (!inRange(s)) return null;
+  let v = s - p;
+  const se = p - (s - v) + (c - v);
+  const t = pe + se;
+  v = t - pe;
+  if (pe - (t - v) + (se - v) !== 0) return null;
+  const r = s + t;
+  if (!inRange(r)) return null;
+  v = r - s;
+  fastExact = s - (r - v) + (t - v) === 0;
+  return r;
+}
+
+/** fastArith on encodings, for tests against softfloat. */
+export function fastDouble(funct5: number, xBits: bigint, yBits: bigint, rm: number): Result | null {
+  if (rm !== 0) return null;
+  const r = fastArith(funct5, toDouble(xBits), toDouble(yBits));
+  return r === null ? null : { bits: toBits(r), flags: fastExact ? 0 : 1 };
 }

@@ -6,7 +6,7 @@ import * as S from "../hartState.js";
 import { effectiveAddress } from "../address.js";
 import { ACCESS_LOAD, ACCESS_STORE, CAUSE_ILLEGAL_INSTRUCTION } from "../trap.js";
 import * as SF from "./softfloat.js";
-import { fastDouble } from "./fastDouble.js";
+import { fastArith, fastExact, fastFma } from "./fastDouble.js";
 
 const FS_MASK = 3 << 13;
 const BOX = -0x100000000n; // the upper 32 bits all ones
@@ -79,10 +79,24 @@ export function executeFp(hart: Hart, inst: number, raw: number, rdw: number): v
   if (op !== 0x53) {
     // FMADD, FMSUB, FNMSUB, FNMADD: (±a·b) ± c
     const rm = roundingMode(hart, raw, f3);
+    const negateProduct = op === 0x4b || op === 0x4f;
+    const negateC = op === 0x47 || op === 0x4f;
+    if (double && rm === SF.RNE) {
+      const f64 = h.f64;
+      const x = f64[S.F + rs1];
+      const z = f64[S.F + (inst >>> 27)];
+      const v = fastFma(negateProduct ? -x : x, f64[S.F + rs2], negateC ? -z : z);
+      if (v !== null) {
+        f64[S.F + rd] = v;
+        h.i32[S.MSTATUS] |= FS_MASK;
+        if (!fastExact) h.i32[S.FCSR] |= SF.NX;
+        return;
+      }
+    }
     const a = readF(s64, rs1, double);
     const b = readF(s64, rs2, double);
     const c = readF(s64, inst >>> 27, double);
-    const r = SF.fma(a, b, c, op === 0x4b || op === 0x4f, op === 0x47 || op === 0x4f, rm, F);
+    const r = SF.fma(a, b, c, negateProduct, negateC, rm, F);
     writeF(hart, rd, r.bits, double);
     accrue(hart, r.flags);
     return;
@@ -97,9 +111,17 @@ export function executeFp(hart: Hart, inst: number, raw: number, rdw: number): v
     case 0x02:
     case 0x03: {
       const rm = roundingMode(hart, raw, f3);
-      const x = a();
-      const y = b();
-      r = (double && fastDouble(funct5, x, y, rm)) || arith(funct5, x, y, rm, F);
+      if (double && rm === SF.RNE) {
+        // The common case: host doubles, read and written through the Float64Array view.
+        const v = fastArith(funct5, h.f64[S.F + rs1], h.f64[S.F + rs2]);
+        if (v !== null) {
+          h.f64[S.F + rd] = v;
+          h.i32[S.MSTATUS] |= FS_MASK;
+          if (!fastExact) h.i32[S.FCSR] |= SF.NX;
+          return;
+        }
+      }
+      r = arith(funct5, a(), b(), rm, F);
       break;
     }
     case 0x0b:
