@@ -41,334 +41,342 @@ export function execute(hart: Hart, budget: number): number {
   let fetchPage = NaN;
   let fetchHost = 0;
   let n = 0;
-  for (; n < budget; n++) {
-    hart.localRetired = n;
-    h.pc = pc;
-    // ---- fetch
-    let d = pc - fetchPage;
-    let inst: number;
-    if (d >= 0 && d < 4094) {
-      inst = u16[(fetchHost + d) >>> 1];
-      if ((inst & 3) === 3) inst |= u16[(fetchHost + d + 2) >>> 1] << 16;
-    } else {
-      inst = mmu.fetch16(pc);
-      const off = mmu.offset(pc, ACCESS_FETCH);
-      fetchPage = pc - (pc & 0xfff);
-      fetchHost = off - (pc & 0xfff);
-      d = pc & 0xfff;
-      if ((inst & 3) === 3) inst |= (d < 4094 ? u16[(off + 2) >>> 1] : mmu.fetch16(pc + 2)) << 16;
-    }
-    let len = 4;
-    const raw = inst;
-    if ((inst & 3) !== 3) {
-      const c = COMPRESSED[inst];
-      if (c === 0) illegal(hart, raw);
-      len = 2;
-      inst = c;
-    }
-    const rd = (inst >> 7) & 31;
-    const rdw = rd || 32;
-    const rs1 = (inst >> 15) & 31;
-    const rs2 = (inst >> 20) & 31;
-    const f3 = (inst >> 12) & 7;
-    switch (inst & 0x7f) {
-      case 0x13: {
-        // OP-IMM
-        const imm = inst >> 20;
-        switch (f3) {
-          case 0:
-            x[rdw] = x[rs1] + BigInt(imm);
-            break;
-          case 1:
-            if (inst >>> 26 !== 0) illegal(hart, raw);
-            shiftLeft(x32, rdw, rs1, imm & 63);
-            break;
-          case 2:
-            setLess(x32, rdw, x32[2 * rs1 + 1], x32[2 * rs1], imm >> 31, imm, true);
-            break;
-          case 3:
-            setLess(x32, rdw, x32[2 * rs1 + 1], x32[2 * rs1], imm >> 31, imm, false);
-            break;
-          case 4:
-            x[rdw] = x[rs1] ^ BigInt(imm);
-            break;
-          case 5: {
-            const top = inst >>> 26;
-            if (top === 0) shiftRight(x32, rdw, rs1, imm & 63, false);
-            else if (top === 0x10) shiftRight(x32, rdw, rs1, imm & 63, true);
-            else illegal(hart, raw);
-            break;
-          }
-          case 6:
-            x[rdw] = x[rs1] | BigInt(imm);
-            break;
-          default:
-            x[rdw] = x[rs1] & BigInt(imm);
-        }
-        pc += len;
-        break;
+  try {
+    for (; n < budget; n++) {
+      // ---- fetch
+      let d = pc - fetchPage;
+      let inst: number;
+      if (d >= 0 && d < 4094) {
+        inst = u16[(fetchHost + d) >>> 1];
+        if ((inst & 3) === 3) inst |= u16[(fetchHost + d + 2) >>> 1] << 16;
+      } else {
+        inst = mmu.fetch16(pc);
+        const off = mmu.offset(pc, ACCESS_FETCH);
+        fetchPage = pc - (pc & 0xfff);
+        fetchHost = off - (pc & 0xfff);
+        d = pc & 0xfff;
+        if ((inst & 3) === 3) inst |= (d < 4094 ? u16[(off + 2) >>> 1] : mmu.fetch16(pc + 2)) << 16;
       }
-      case 0x33: {
-        // OP
-        const f7 = inst >>> 25;
-        if (f7 === 0) {
+      let len = 4;
+      const raw = inst;
+      if ((inst & 3) !== 3) {
+        const c = COMPRESSED[inst];
+        if (c === 0) illegal(hart, raw);
+        len = 2;
+        inst = c;
+      }
+      const rd = (inst >> 7) & 31;
+      const rdw = rd || 32;
+      const rs1 = (inst >> 15) & 31;
+      const rs2 = (inst >> 20) & 31;
+      const f3 = (inst >> 12) & 7;
+      switch (inst & 0x7f) {
+        case 0x13: {
+          // OP-IMM
+          const imm = inst >> 20;
           switch (f3) {
             case 0:
-              x[rdw] = x[rs1] + x[rs2];
+              x[rdw] = x[rs1] + BigInt(imm);
               break;
             case 1:
-              shiftLeft(x32, rdw, rs1, x32[2 * rs2] & 63);
+              if (inst >>> 26 !== 0) illegal(hart, raw);
+              shiftLeft(x32, rdw, rs1, imm & 63);
               break;
             case 2:
-              setLess(x32, rdw, x32[2 * rs1 + 1], x32[2 * rs1], x32[2 * rs2 + 1], x32[2 * rs2], true);
+              setLess(x32, rdw, x32[2 * rs1 + 1], x32[2 * rs1], imm >> 31, imm, true);
               break;
             case 3:
-              setLess(x32, rdw, x32[2 * rs1 + 1], x32[2 * rs1], x32[2 * rs2 + 1], x32[2 * rs2], false);
+              setLess(x32, rdw, x32[2 * rs1 + 1], x32[2 * rs1], imm >> 31, imm, false);
               break;
             case 4:
-              x[rdw] = x[rs1] ^ x[rs2];
+              x[rdw] = x[rs1] ^ BigInt(imm);
               break;
-            case 5:
-              shiftRight(x32, rdw, rs1, x32[2 * rs2] & 63, false);
+            case 5: {
+              const top = inst >>> 26;
+              if (top === 0) shiftRight(x32, rdw, rs1, imm & 63, false);
+              else if (top === 0x10) shiftRight(x32, rdw, rs1, imm & 63, true);
+              else illegal(hart, raw);
               break;
+            }
             case 6:
-              x[rdw] = x[rs1] | x[rs2];
+              x[rdw] = x[rs1] | BigInt(imm);
               break;
             default:
-              x[rdw] = x[rs1] & x[rs2];
+              x[rdw] = x[rs1] & BigInt(imm);
           }
-        } else if (f7 === 0x20 && (f3 === 0 || f3 === 5)) {
-          if (f3 === 0) x[rdw] = x[rs1] - x[rs2];
-          else shiftRight(x32, rdw, rs1, x32[2 * rs2] & 63, true);
-        } else if (f7 === 1) {
-          x[rdw] = mulDiv(f3, x[rs1], x[rs2]);
-        } else illegal(hart, raw);
-        pc += len;
-        break;
-      }
-      case 0x03: {
-        // LOAD
-        const hi = x32[2 * rs1 + 1];
-        const va = hi * TWO32 + (x32[2 * rs1] >>> 0) + (inst >> 20);
-        if (hi > 0x1fffff || hi < -0x200000) wideAddressFault(hart, x[rs1], inst >> 20, 1);
-        let v: number;
-        switch (f3) {
-          case 0:
-            v = (mmu.loadU(va, 1) << 24) >> 24;
-            break;
-          case 1:
-            v = (mmu.loadU(va, 2) << 16) >> 16;
-            break;
-          case 2:
-            v = mmu.loadU(va, 4) | 0;
-            break;
-          case 3:
-            x[rdw] = mmu.load64(va);
-            pc += len;
-            continue;
-          case 4:
-            v = mmu.loadU(va, 1);
-            break;
-          case 5:
-            v = mmu.loadU(va, 2);
-            break;
-          case 6:
-            x32[2 * rdw] = mmu.loadU(va, 4);
-            x32[2 * rdw + 1] = 0;
-            pc += len;
-            continue;
-          default:
-            illegal(hart, raw);
+          pc += len;
+          break;
         }
-        x32[2 * rdw] = v;
-        x32[2 * rdw + 1] = v >> 31;
-        pc += len;
-        break;
-      }
-      case 0x23: {
-        // STORE
-        const imm = ((inst >> 25) << 5) | ((inst >> 7) & 31);
-        const hi = x32[2 * rs1 + 1];
-        const va = hi * TWO32 + (x32[2 * rs1] >>> 0) + imm;
-        if (hi > 0x1fffff || hi < -0x200000) wideAddressFault(hart, x[rs1], imm, 2);
-        switch (f3) {
-          case 0:
-            mmu.store(va, 1, x32[2 * rs2]);
-            break;
-          case 1:
-            mmu.store(va, 2, x32[2 * rs2]);
-            break;
-          case 2:
-            mmu.store(va, 4, x32[2 * rs2]);
-            break;
-          case 3:
-            mmu.store64(va, x[rs2]);
-            break;
-          default:
-            illegal(hart, raw);
+        case 0x33: {
+          // OP
+          const f7 = inst >>> 25;
+          if (f7 === 0) {
+            switch (f3) {
+              case 0:
+                x[rdw] = x[rs1] + x[rs2];
+                break;
+              case 1:
+                shiftLeft(x32, rdw, rs1, x32[2 * rs2] & 63);
+                break;
+              case 2:
+                setLess(x32, rdw, x32[2 * rs1 + 1], x32[2 * rs1], x32[2 * rs2 + 1], x32[2 * rs2], true);
+                break;
+              case 3:
+                setLess(x32, rdw, x32[2 * rs1 + 1], x32[2 * rs1], x32[2 * rs2 + 1], x32[2 * rs2], false);
+                break;
+              case 4:
+                x[rdw] = x[rs1] ^ x[rs2];
+                break;
+              case 5:
+                shiftRight(x32, rdw, rs1, x32[2 * rs2] & 63, false);
+                break;
+              case 6:
+                x[rdw] = x[rs1] | x[rs2];
+                break;
+              default:
+                x[rdw] = x[rs1] & x[rs2];
+            }
+          } else if (f7 === 0x20 && (f3 === 0 || f3 === 5)) {
+            if (f3 === 0) x[rdw] = x[rs1] - x[rs2];
+            else shiftRight(x32, rdw, rs1, x32[2 * rs2] & 63, true);
+          } else if (f7 === 1) {
+            x[rdw] = mulDiv(f3, x[rs1], x[rs2]);
+          } else illegal(hart, raw);
+          pc += len;
+          break;
         }
-        pc += len;
-        break;
-      }
-      case 0x63: {
-        // BRANCH
-        const ah = x32[2 * rs1 + 1];
-        const bh = x32[2 * rs2 + 1];
-        const al = x32[2 * rs1];
-        const bl = x32[2 * rs2];
-        let taken: boolean;
-        switch (f3) {
-          case 0:
-            taken = al === bl && ah === bh;
-            break;
-          case 1:
-            taken = al !== bl || ah !== bh;
-            break;
-          case 4:
-            taken = ah < bh || (ah === bh && al >>> 0 < bl >>> 0);
-            break;
-          case 5:
-            taken = ah > bh || (ah === bh && al >>> 0 >= bl >>> 0);
-            break;
-          case 6:
-            taken = ah >>> 0 < bh >>> 0 || (ah === bh && al >>> 0 < bl >>> 0);
-            break;
-          case 7:
-            taken = ah >>> 0 > bh >>> 0 || (ah === bh && al >>> 0 >= bl >>> 0);
-            break;
-          default:
-            illegal(hart, raw);
+        case 0x03: {
+          // LOAD
+          const hi = x32[2 * rs1 + 1];
+          const va = hi * TWO32 + (x32[2 * rs1] >>> 0) + (inst >> 20);
+          if (hi > 0x1fffff || hi < -0x200000) wideAddressFault(hart, x[rs1], inst >> 20, 1);
+          let v: number;
+          switch (f3) {
+            case 0:
+              v = (mmu.loadU(va, 1) << 24) >> 24;
+              break;
+            case 1:
+              v = (mmu.loadU(va, 2) << 16) >> 16;
+              break;
+            case 2:
+              v = mmu.loadU(va, 4) | 0;
+              break;
+            case 3:
+              x[rdw] = mmu.load64(va);
+              pc += len;
+              continue;
+            case 4:
+              v = mmu.loadU(va, 1);
+              break;
+            case 5:
+              v = mmu.loadU(va, 2);
+              break;
+            case 6:
+              x32[2 * rdw] = mmu.loadU(va, 4);
+              x32[2 * rdw + 1] = 0;
+              pc += len;
+              continue;
+            default:
+              illegal(hart, raw);
+          }
+          x32[2 * rdw] = v;
+          x32[2 * rdw + 1] = v >> 31;
+          pc += len;
+          break;
         }
-        if (taken) {
+        case 0x23: {
+          // STORE
+          const imm = ((inst >> 25) << 5) | ((inst >> 7) & 31);
+          const hi = x32[2 * rs1 + 1];
+          const va = hi * TWO32 + (x32[2 * rs1] >>> 0) + imm;
+          if (hi > 0x1fffff || hi < -0x200000) wideAddressFault(hart, x[rs1], imm, 2);
+          switch (f3) {
+            case 0:
+              mmu.store(va, 1, x32[2 * rs2]);
+              break;
+            case 1:
+              mmu.store(va, 2, x32[2 * rs2]);
+              break;
+            case 2:
+              mmu.store(va, 4, x32[2 * rs2]);
+              break;
+            case 3:
+              mmu.store64(va, x[rs2]);
+              break;
+            default:
+              illegal(hart, raw);
+          }
+          pc += len;
+          break;
+        }
+        case 0x63: {
+          // BRANCH
+          const ah = x32[2 * rs1 + 1];
+          const bh = x32[2 * rs2 + 1];
+          const al = x32[2 * rs1];
+          const bl = x32[2 * rs2];
+          let taken: boolean;
+          switch (f3) {
+            case 0:
+              taken = al === bl && ah === bh;
+              break;
+            case 1:
+              taken = al !== bl || ah !== bh;
+              break;
+            case 4:
+              taken = ah < bh || (ah === bh && al >>> 0 < bl >>> 0);
+              break;
+            case 5:
+              taken = ah > bh || (ah === bh && al >>> 0 >= bl >>> 0);
+              break;
+            case 6:
+              taken = ah >>> 0 < bh >>> 0 || (ah === bh && al >>> 0 < bl >>> 0);
+              break;
+            case 7:
+              taken = ah >>> 0 > bh >>> 0 || (ah === bh && al >>> 0 >= bl >>> 0);
+              break;
+            default:
+              illegal(hart, raw);
+          }
+          if (taken) {
+            pc +=
+              ((inst >> 31) << 12) |
+              (((inst >> 7) & 1) << 11) |
+              (((inst >> 25) & 0x3f) << 5) |
+              (((inst >> 8) & 0xf) << 1);
+          } else pc += len;
+          break;
+        }
+        case 0x37: // LUI
+          x32[2 * rdw] = inst & 0xfffff000;
+          x32[2 * rdw + 1] = inst >> 31;
+          pc += len;
+          break;
+        case 0x17: // AUIPC
+          x[rdw] = BigInt(pc + (inst & 0xfffff000));
+          pc += len;
+          break;
+        case 0x6f: {
+          // JAL
+          x[rdw] = BigInt(pc + len);
           pc +=
-            ((inst >> 31) << 12) |
-            (((inst >> 7) & 1) << 11) |
-            (((inst >> 25) & 0x3f) << 5) |
-            (((inst >> 8) & 0xf) << 1);
-        } else pc += len;
-        break;
-      }
-      case 0x37: // LUI
-        x32[2 * rdw] = inst & 0xfffff000;
-        x32[2 * rdw + 1] = inst >> 31;
-        pc += len;
-        break;
-      case 0x17: // AUIPC
-        x[rdw] = BigInt(pc + (inst & 0xfffff000));
-        pc += len;
-        break;
-      case 0x6f: {
-        // JAL
-        x[rdw] = BigInt(pc + len);
-        pc +=
-          ((inst >> 31) << 20) |
-          (((inst >> 12) & 0xff) << 12) |
-          (((inst >> 20) & 1) << 11) |
-          (((inst >> 21) & 0x3ff) << 1);
-        break;
-      }
-      case 0x67: {
-        // JALR
-        if (f3 !== 0) illegal(hart, raw);
-        const hi = x32[2 * rs1 + 1];
-        const base = x[rs1];
-        const t = hi * TWO32 + (x32[2 * rs1] >>> 0) + (inst >> 20);
-        x[rdw] = BigInt(pc + len);
-        if (hi > 0x1fffff || hi < -0x200000) {
-          h.pc = pc; // the fault is the next fetch's; report the target as epc and tval
-          const full = BigInt.asIntN(64, base + BigInt(inst >> 20)) & ~1n;
-          wideFetchFault(hart, full);
+            ((inst >> 31) << 20) |
+            (((inst >> 12) & 0xff) << 12) |
+            (((inst >> 20) & 1) << 11) |
+            (((inst >> 21) & 0x3ff) << 1);
+          break;
         }
-        pc = t - (t & 1 ? 1 : 0);
-        break;
-      }
-      case 0x1b: {
-        // OP-IMM-32
-        const a = x32[2 * rs1];
-        let v: number;
-        if (f3 === 0) v = (a + (inst >> 20)) | 0;
-        else if (f3 === 1 && inst >>> 25 === 0) v = a << rs2;
-        else if (f3 === 5 && inst >>> 25 === 0) v = (a >>> rs2) | 0;
-        else if (f3 === 5 && inst >>> 25 === 0x20) v = a >> rs2;
-        else illegal(hart, raw);
-        x32[2 * rdw] = v;
-        x32[2 * rdw + 1] = v >> 31;
-        pc += len;
-        break;
-      }
-      case 0x3b: {
-        // OP-32
-        const a = x32[2 * rs1];
-        const b = x32[2 * rs2];
-        const f7 = inst >>> 25;
-        let v: number;
-        if (f7 === 0 && f3 === 0) v = (a + b) | 0;
-        else if (f7 === 0x20 && f3 === 0) v = (a - b) | 0;
-        else if (f7 === 0 && f3 === 1) v = a << (b & 31);
-        else if (f7 === 0 && f3 === 5) v = (a >>> (b & 31)) | 0;
-        else if (f7 === 0x20 && f3 === 5) v = a >> (b & 31);
-        else if (f7 === 1) v = mulDivW(f3, a, b, hart, raw);
-        else illegal(hart, raw);
-        x32[2 * rdw] = v;
-        x32[2 * rdw + 1] = v >> 31;
-        pc += len;
-        break;
-      }
-      case 0x07: // LOAD-FP
-      case 0x27: // STORE-FP
-      case 0x43: // FMADD
-      case 0x47: // FMSUB
-      case 0x4b: // FNMSUB
-      case 0x4f: // FNMADD
-      case 0x53: // OP-FP
-        executeFp(hart, inst, raw, rdw);
-        pc += len;
-        break;
-      case 0x2f: // AMO
-        executeAtomic(hart, inst, rdw, rs1, rs2, f3);
-        pc += len;
-        break;
-      case 0x0f: // MISC-MEM: FENCE and FENCE.I; the interpreter keeps no decoded code, so both are no-ops
-        if (f3 > 1) illegal(hart, raw);
-        pc += len;
-        break;
-      case 0x73: {
-        // SYSTEM
-        if (f3 === 0) {
-          system(hart, inst, pc);
-          pc = h.pc;
+        case 0x67: {
+          // JALR
+          if (f3 !== 0) illegal(hart, raw);
+          const hi = x32[2 * rs1 + 1];
+          const base = x[rs1];
+          const t = hi * TWO32 + (x32[2 * rs1] >>> 0) + (inst >> 20);
+          x[rdw] = BigInt(pc + len);
+          if (hi > 0x1fffff || hi < -0x200000) {
+            h.pc = pc; // the fault is the next fetch's; report the target as epc and tval
+            const full = BigInt.asIntN(64, base + BigInt(inst >> 20)) & ~1n;
+            wideFetchFault(hart, full);
+          }
+          pc = t - (t & 1 ? 1 : 0);
+          break;
+        }
+        case 0x1b: {
+          // OP-IMM-32
+          const a = x32[2 * rs1];
+          let v: number;
+          if (f3 === 0) v = (a + (inst >> 20)) | 0;
+          else if (f3 === 1 && inst >>> 25 === 0) v = a << rs2;
+          else if (f3 === 5 && inst >>> 25 === 0) v = (a >>> rs2) | 0;
+          else if (f3 === 5 && inst >>> 25 === 0x20) v = a >> rs2;
+          else illegal(hart, raw);
+          x32[2 * rdw] = v;
+          x32[2 * rdw + 1] = v >> 31;
+          pc += len;
+          break;
+        }
+        case 0x3b: {
+          // OP-32
+          const a = x32[2 * rs1];
+          const b = x32[2 * rs2];
+          const f7 = inst >>> 25;
+          let v: number;
+          if (f7 === 0 && f3 === 0) v = (a + b) | 0;
+          else if (f7 === 0x20 && f3 === 0) v = (a - b) | 0;
+          else if (f7 === 0 && f3 === 1) v = a << (b & 31);
+          else if (f7 === 0 && f3 === 5) v = (a >>> (b & 31)) | 0;
+          else if (f7 === 0x20 && f3 === 5) v = a >> (b & 31);
+          else if (f7 === 1) v = mulDivW(f3, a, b, hart, raw);
+          else illegal(hart, raw);
+          x32[2 * rdw] = v;
+          x32[2 * rdw + 1] = v >> 31;
+          pc += len;
+          break;
+        }
+        case 0x07: // LOAD-FP
+        case 0x27: // STORE-FP
+        case 0x43: // FMADD
+        case 0x47: // FMSUB
+        case 0x4b: // FNMSUB
+        case 0x4f: // FNMADD
+        case 0x53: // OP-FP
+          executeFp(hart, inst, raw, rdw);
+          pc += len;
+          break;
+        case 0x2f: // AMO
+          executeAtomic(hart, inst, rdw, rs1, rs2, f3);
+          pc += len;
+          break;
+        case 0x0f: // MISC-MEM: FENCE and FENCE.I; the interpreter keeps no decoded code, so both are no-ops
+          if (f3 > 1) illegal(hart, raw);
+          pc += len;
+          break;
+        case 0x73: {
+          // SYSTEM
+          if (f3 === 0) {
+            h.pc = pc;
+            hart.localRetired = n;
+            system(hart, inst, pc);
+            pc = h.pc;
+            if (hart.stop) {
+              n++;
+              hart.localRetired = n;
+              h.pc = pc;
+              return n;
+            }
+            break;
+          }
+          if (f3 === 4) illegal(hart, raw);
+          const write = f3 === 1 || f3 === 5 || rs1 !== 0;
+          hart.localRetired = n;
+          const operand = f3 >= 5 ? BigInt(rs1) : x[rs1];
+          const old = csrAccess(hart, inst >>> 20, write, (o) =>
+            (f3 & 3) === 1 ? operand : (f3 & 3) === 2 ? o | operand : o & ~operand,
+          );
+          if (old === null) illegal(hart, raw);
+          x[rdw] = old;
+          pc += len;
           if (hart.stop) {
             n++;
-            hart.localRetired = n;
             h.pc = pc;
+            hart.localRetired = n;
             return n;
           }
           break;
         }
-        if (f3 === 4) illegal(hart, raw);
-        const write = f3 === 1 || f3 === 5 || rs1 !== 0;
-        const operand = f3 >= 5 ? BigInt(rs1) : x[rs1];
-        const old = csrAccess(hart, inst >>> 20, write, (o) =>
-          (f3 & 3) === 1 ? operand : (f3 & 3) === 2 ? o | operand : o & ~operand,
-        );
-        if (old === null) illegal(hart, raw);
-        x[rdw] = old;
-        pc += len;
-        if (hart.stop) {
-          n++;
-          h.pc = pc;
-          hart.localRetired = n;
-          return n;
-        }
+        default:
+          illegal(hart, raw);
+      }
+      if (hart.stop) {
+        n++;
         break;
       }
-      default:
-        illegal(hart, raw);
     }
-    if (hart.stop) {
-      n++;
-      break;
-    }
+  } catch (e) {
+    // A trap: the run loop needs the trapping pc and how many instructions retired before it.
+    h.pc = pc;
+    hart.localRetired = n;
+    throw e;
   }
   h.pc = pc;
   hart.localRetired = n;

@@ -7,7 +7,7 @@ import type { Result } from "./softfloat.js";
 
 const buf = new DataView(new ArrayBuffer(8));
 const MIN_SAFE = 2 ** -900; // far above the subnormal range: error terms stay exact
-const MAX_SAFE = 2 ** 1000; // far below overflow
+const MAX_SAFE = 2 ** 996; // SPLIT · 2^996 is still finite: the Dekker split cannot overflow
 const SPLIT = 134217729; // 2^27 + 1
 
 function toDouble(bits: bigint): number {

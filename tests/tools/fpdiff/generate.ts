@@ -583,7 +583,7 @@ function drawCase(o: OpInfo, r: Rng): Case {
       else if (x < 7) {
         // exact squares, and their neighbours
         const m = oddMant(r, r.range(1, Math.floor(F.p / 2)));
-        const e = r.range(-F.bias - F.p / 2, F.bias / 2);
+        const e = r.range(-F.bias - Math.floor(F.p / 2), Math.floor(F.bias / 2));
         const sq = encode(F, false, m * m, 2 * e);
         v = [r.bool() ? sq : nudge(F, sq, r)];
       } else v = [pack(F, r.chance(0.1), randExpB(F, r), randFrac(F, r))];
