@@ -2,18 +2,18 @@
 // paravm's command line.
 
 import { elfCommand } from "./elfCommand.js";
+import { runCommand } from "./runCommand.js";
 import { UsageError } from "./usageError.js";
 
 const HELP = `paravm — a paravirtualizing RISC-V 64 hypervisor
 
 Usage:
+  paravm run [options]                     boot a guest (default: the embedded Linux guest)
   paravm elf FILE [--max-instructions N]   run a bare-metal ELF (riscv-tests tohost convention)
   paravm --version
-  paravm help COMMAND
+  paravm help COMMAND`;
 
-Not available yet: paravm run (booting Linux) — see the README's status section.`;
-
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case undefined:
@@ -21,6 +21,7 @@ function main(argv: string[]): number {
     case "--help":
     case "help":
       if (command === "help" && rest[0] === "elf") return elfCommand(["--help"]);
+      if (command === "help" && rest[0] === "run") return runCommand(["--help"]);
       process.stdout.write(HELP + "\n");
       return 0;
     case "--version":
@@ -28,16 +29,23 @@ function main(argv: string[]): number {
       return 0;
     case "elf":
       return elfCommand(rest);
+    case "run":
+      return runCommand(rest);
     default:
       throw new UsageError(`unknown command '${command}' (try paravm --help)`);
   }
 }
 
-try {
-  process.exitCode = main(process.argv.slice(2));
-} catch (e) {
-  if (e instanceof UsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-    process.stderr.write(`paravm: ${(e as Error).message}\n`);
-    process.exitCode = 2;
-  } else throw e;
-}
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      process.stderr.write(`paravm: ${(e as Error).message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw e;
+  },
+);

@@ -2,6 +2,21 @@
 // TVM), WARL masks, and the views (sstatus, sip, sie) onto the machine-level registers.
 
 import * as S from "./hartState.js";
+import {
+  MSTATUS_FS,
+  MSTATUS_MIE,
+  MSTATUS_MPIE,
+  MSTATUS_MPP,
+  MSTATUS_MPRV,
+  MSTATUS_MXR,
+  MSTATUS_SIE,
+  MSTATUS_SPIE,
+  MSTATUS_SPP,
+  MSTATUS_SUM,
+  MSTATUS_TSR,
+  MSTATUS_TVM,
+  MSTATUS_TW,
+} from "./hartState.js";
 import type { HartState } from "./hartState.js";
 import type { Mmu } from "./mmu.js";
 
@@ -17,19 +32,6 @@ export const MISA =
   (1n << 18n) |
   (1n << 20n);
 
-const MSTATUS_SIE = 1 << 1;
-const MSTATUS_MIE = 1 << 3;
-const MSTATUS_SPIE = 1 << 5;
-const MSTATUS_MPIE = 1 << 7;
-const MSTATUS_SPP = 1 << 8;
-const MSTATUS_MPP = 3 << 11;
-const MSTATUS_FS = 3 << 13;
-const MSTATUS_MPRV = 1 << 17;
-const MSTATUS_SUM = 1 << 18;
-const MSTATUS_MXR = 1 << 19;
-const MSTATUS_TVM = 1 << 20;
-const MSTATUS_TW = 1 << 21;
-const MSTATUS_TSR = 1 << 22;
 const MSTATUS_WRITABLE =
   MSTATUS_SIE |
   MSTATUS_MIE |

@@ -4,7 +4,16 @@
 import type { Bus } from "./bus.js";
 import { CsrContext, readMip } from "./csr.js";
 import * as S from "./hartState.js";
-import { HartState } from "./hartState.js";
+import {
+  HartState,
+  MSTATUS_MIE,
+  MSTATUS_MPIE,
+  MSTATUS_MPP,
+  MSTATUS_MPRV,
+  MSTATUS_SIE,
+  MSTATUS_SPIE,
+  MSTATUS_SPP,
+} from "./hartState.js";
 import { Mmu } from "./mmu.js";
 import { execute } from "./interpreter.js";
 import { TrapSignal } from "./trap.js";
@@ -20,14 +29,6 @@ export const enum Exit {
   /** requestExit() was called (a device, a breakpoint on tohost …). */
   Requested = 3,
 }
-
-const MSTATUS_SIE = 1 << 1;
-const MSTATUS_MIE = 1 << 3;
-const MSTATUS_SPIE = 1 << 5;
-const MSTATUS_MPIE = 1 << 7;
-const MSTATUS_SPP = 1 << 8;
-const MSTATUS_MPP = 3 << 11;
-const MSTATUS_MPRV = 1 << 17;
 
 /** Interrupt priority order of the privileged spec: MEI, MSI, MTI, SEI, SSI, STI. */
 const IRQ_ORDER = [11, 3, 7, 9, 1, 5];
@@ -96,6 +97,17 @@ export class Hart implements CsrContext {
     if (level) i32[S.MIP_HW] |= 1 << irq;
     else i32[S.MIP_HW] &= ~(1 << irq);
     if (level) this.stop = true;
+  }
+
+  /** Sets a software-writable pending bit (SSIP): how the hypervisor injects an IPI. */
+  raiseSoftwareInterrupt(irq: number): void {
+    this.hart.i32[S.MIP_SW] |= 1 << irq;
+    this.hart.i32[S.WFI] = 0;
+    this.stop = true;
+  }
+
+  clearSoftwareInterrupt(irq: number): void {
+    this.hart.i32[S.MIP_SW] &= ~(1 << irq);
   }
 
   /** Runs at most `budget` instructions. Returns why it stopped. */

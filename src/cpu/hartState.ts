@@ -46,6 +46,21 @@ export const FCSR = I32_BASE + 9;
 export const HARTID = I32_BASE + 10;
 export const WFI = I32_BASE + 11; // 1 while the hart waits for an interrupt
 
+// mstatus bits (the low 32 bits, which is all that is stored).
+export const MSTATUS_SIE = 1 << 1;
+export const MSTATUS_MIE = 1 << 3;
+export const MSTATUS_SPIE = 1 << 5;
+export const MSTATUS_MPIE = 1 << 7;
+export const MSTATUS_SPP = 1 << 8;
+export const MSTATUS_MPP = 3 << 11;
+export const MSTATUS_FS = 3 << 13;
+export const MSTATUS_MPRV = 1 << 17;
+export const MSTATUS_SUM = 1 << 18;
+export const MSTATUS_MXR = 1 << 19;
+export const MSTATUS_TVM = 1 << 20;
+export const MSTATUS_TW = 1 << 21;
+export const MSTATUS_TSR = 1 << 22;
+
 export const PRIV_U = 0;
 export const PRIV_S = 1;
 export const PRIV_M = 3;

@@ -4,14 +4,11 @@
 // fault before it gets here.
 
 import type { Bus } from "./bus.js";
-import { HartState, MSTATUS, PRIV, PRIV_M, PRIV_U, SATP } from "./hartState.js";
+import { HartState, MSTATUS, MSTATUS_MPRV, MSTATUS_MXR, MSTATUS_SUM, PRIV, PRIV_M, PRIV_U, SATP } from "./hartState.js";
 import { ACCESS_FAULT_CAUSE, ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, PAGE_FAULT_CAUSE, TrapSignal } from "./trap.js";
 
 const TLB_SIZE = 256;
 const PAGE = 4096;
-const MSTATUS_MPRV = 1 << 17;
-const MSTATUS_SUM = 1 << 18;
-const MSTATUS_MXR = 1 << 19;
 
 export class Mmu {
   readonly u8: Uint8Array;

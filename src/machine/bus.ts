@@ -3,6 +3,7 @@
 import type { Bus } from "../cpu/bus.js";
 import type { MmioDevice } from "../devices/device.js";
 import type { VmMemory } from "./memory.js";
+import type { ExitStats } from "../util/exitStats.js";
 
 interface Window {
   base: number;
@@ -15,10 +16,10 @@ export class MachineBus implements Bus {
   readonly ramSize: number;
   readonly ramOffset: number;
   private readonly windows: Window[] = [];
-  /** MMIO accesses by device name, for exit accounting. */
-  readonly mmioCount = new Map<string, number>();
-
-  constructor(readonly mem: VmMemory) {
+  constructor(
+    readonly mem: VmMemory,
+    private readonly stats: ExitStats | null = null,
+  ) {
     this.ramBase = mem.ramBase;
     this.ramSize = mem.ramSize;
     this.ramOffset = mem.ramOffset;
@@ -36,7 +37,7 @@ export class MachineBus implements Bus {
   private find(paddr: number, size: number): Window | null {
     for (const w of this.windows) {
       if (paddr >= w.base && paddr + size <= w.base + w.size) {
-        this.mmioCount.set(w.device.name, (this.mmioCount.get(w.device.name) ?? 0) + 1);
+        this.stats?.add(`mmio ${w.device.name}`);
         return w;
       }
     }

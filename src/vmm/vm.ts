@@ -1,0 +1,339 @@
+// One VM: assembles the machine for a mode (pv or full), loads the guest, runs the harts
+// round-robin on this thread, serves their exits, and says how the guest ended.
+
+import { Exit, Hart } from "../cpu/hart.js";
+import * as S from "../cpu/hartState.js";
+import { Clint } from "../devices/clint.js";
+import { GoldfishRtc } from "../devices/goldfishRtc.js";
+import { Plic, plicContextLayout } from "../devices/plic.js";
+import { Syscon } from "../devices/syscon.js";
+import { Uart16550 } from "../devices/uart16550.js";
+import { Sbi } from "../hypervisor/sbi.js";
+import { HsmState, type SbiHost } from "../hypervisor/sbiTypes.js";
+import { MachineBus } from "../machine/bus.js";
+import { buildDeviceTree } from "../machine/deviceTree.js";
+import { loadElf, parseElf } from "../machine/elfLoader.js";
+import { parseLinuxImage } from "../machine/linuxImage.js";
+import { VmMemory } from "../machine/memory.js";
+import { PLATFORM } from "../machine/platform.js";
+import { TIMEBASE_HZ, Timebase } from "../machine/timebase.js";
+import { ExitStats } from "../util/exitStats.js";
+import { planBoot } from "./bootLayout.js";
+import { InputQueue } from "./inputQueue.js";
+import { HART_ISA } from "./isa.js";
+
+export type GuestMode = "pv" | "full";
+
+export interface VmConfig {
+  mode: GuestMode;
+  memoryBytes: number;
+  cpus: number;
+  /** A Linux Image (decompressed). */
+  kernel?: Uint8Array;
+  initrd?: Uint8Array;
+  append: string;
+  /** Full mode: the M-mode firmware (ELF or raw binary loaded at the start of RAM). */
+  firmware?: Uint8Array;
+  /** A device tree to use instead of the generated one. */
+  dtb?: Uint8Array;
+  output: (bytes: Uint8Array) => void;
+}
+
+/** How a run ended. */
+export type VmEnd = { kind: "poweroff" } | { kind: "failure"; code: number } | { kind: "reboot" } | { kind: "stopped" };
+
+const SLICE = 20_000;
+const BATCH_MS = 20;
+const IRQ_STI = 5;
+const NEVER = 0xffffffffffffffffn;
+
+export class Vm implements SbiHost {
+  readonly mem: VmMemory;
+  readonly bus: MachineBus;
+  readonly harts: Hart[] = [];
+  readonly stats = new ExitStats();
+  readonly input = new InputQueue();
+  private readonly timebase = new Timebase();
+  private readonly sbi: Sbi;
+  private readonly uart: Uart16550;
+  private readonly plic: Plic;
+  private readonly rtc: GoldfishRtc;
+  private readonly clint: Clint | null = null;
+  /** Per hart: HSM state and the SBI timer deadline (plain data, for snapshots). */
+  readonly state: { hsm: Int32Array; timer: BigUint64Array };
+  private end: VmEnd | null = null;
+  private wake: (() => void) | null = null;
+
+  constructor(readonly config: VmConfig) {
+    const pv = config.mode === "pv";
+    this.mem = new VmMemory(PLATFORM.ram.base, config.memoryBytes);
+    this.bus = new MachineBus(this.mem, this.stats);
+    this.state = { hsm: new Int32Array(config.cpus), timer: new BigUint64Array(config.cpus).fill(NEVER) };
+    for (let h = 0; h < config.cpus; h++) {
+      this.harts.push(
+        new Hart(this.mem.buffer, this.mem.hartStateOffset(h), this.bus, {
+          hartId: h,
+          sbiExits: pv,
+          time: () => this.timebase.now(),
+        }),
+      );
+    }
+    this.sbi = new Sbi(this, this.stats);
+    // PLIC contexts in the order the device tree lists them (M and S per hart in full mode, S only in pv).
+    const contexts = plicContextLayout(config.mode, config.cpus);
+    this.plic = new Plic(contexts.length, (ctx, level) =>
+      this.harts[contexts[ctx].hart].setInterruptLine(contexts[ctx].irq, level),
+    );
+    this.uart = new Uart16550(
+      (b) => this.config.output(Uint8Array.of(b)),
+      (level) => this.plic.setIrq(PLATFORM.uart.irq, level),
+    );
+    this.rtc = new GoldfishRtc(
+      () => BigInt(Date.now()) * 1_000_000n,
+      (level) => this.plic.setIrq(PLATFORM.rtc.irq, level),
+    );
+    this.bus.map(
+      PLATFORM.syscon.base,
+      PLATFORM.syscon.size,
+      new Syscon((e) => this.syscon(e.kind, e.kind === "fail" ? e.code : 0)),
+    );
+    this.bus.map(PLATFORM.rtc.base, PLATFORM.rtc.size, this.rtc);
+    this.bus.map(PLATFORM.plic.base, this.plic.size, this.plic);
+    this.bus.map(PLATFORM.uart.base, PLATFORM.uart.size, this.uart);
+    if (!pv) {
+      this.clint = new Clint(this.harts, () => this.timebase.now());
+      this.bus.map(PLATFORM.clint.base, PLATFORM.clint.size, this.clint);
+    }
+    this.load();
+  }
+
+  private load(): void {
+    const cfg = this.config;
+    const pv = cfg.mode === "pv";
+    const kernel = cfg.kernel ? parseLinuxImage(cfg.kernel) : null;
+    const dtbSize = 64 * 1024;
+    const layout = planBoot(
+      this.mem.ramBase,
+      this.mem.ramSize,
+      kernel ? kernel.textOffset : 0x200000,
+      kernel ? kernel.imageSize : 0,
+      cfg.initrd?.length ?? 0,
+      dtbSize,
+    );
+    const ram = this.mem.ram();
+    const at = (paddr: number) => paddr - this.mem.ramBase;
+    if (kernel) ram.set(kernel.bytes, at(layout.kernel));
+    if (cfg.initrd && layout.initrd) ram.set(cfg.initrd, at(layout.initrd.start));
+    const dtb =
+      cfg.dtb ??
+      buildDeviceTree({
+        mode: cfg.mode,
+        harts: cfg.cpus,
+        ramBase: this.mem.ramBase,
+        ramSize: this.mem.ramSize,
+        bootargs: cfg.append,
+        initrd: layout.initrd ?? undefined,
+        isa: HART_ISA,
+        timebaseHz: TIMEBASE_HZ,
+        virtioSlots: PLATFORM.virtio.slots,
+        stdout: pv ? "hvc" : "uart",
+      });
+    if (dtb.length > dtbSize) throw new Error(`the device tree (${dtb.length} bytes) is larger than ${dtbSize}`);
+    ram.set(dtb, at(layout.dtb));
+    if (pv) {
+      if (!kernel) throw new Error("pv mode needs a kernel");
+      this.enterSupervisor(0, layout.kernel, BigInt(layout.dtb));
+      this.state.hsm.fill(HsmState.Stopped);
+      this.state.hsm[0] = HsmState.Started;
+      return;
+    }
+    // Full mode: every hart starts in M-mode at the firmware, as on real hardware.
+    if (!cfg.firmware) throw new Error("full mode needs a firmware");
+    let entry = this.mem.ramBase;
+    if (cfg.firmware[0] === 0x7f && cfg.firmware[1] === 0x45) {
+      const image = parseElf(cfg.firmware);
+      loadElf(cfg.firmware, image, this.mem);
+      entry = image.entry;
+    } else {
+      if (kernel && cfg.firmware.length > layout.kernel - this.mem.ramBase)
+        throw new Error("the firmware overlaps the kernel");
+      ram.set(cfg.firmware, 0);
+    }
+    // struct fw_dynamic_info { magic, version, next_addr, next_mode, options, boot_hart }
+    const info = new DataView(this.mem.buffer, this.mem.ramOffset + at(layout.fwInfo), 48);
+    info.setBigUint64(0, 0x4942534fn, true);
+    info.setBigUint64(8, 2n, true);
+    info.setBigUint64(16, BigInt(layout.kernel), true);
+    info.setBigUint64(24, 1n, true); // next_mode: S
+    info.setBigUint64(32, 0n, true);
+    info.setBigUint64(40, 0xffffffffffffffffn, true); // boot_hart: any (lottery)
+    this.harts.forEach((hart, h) => {
+      hart.hart.pc = entry;
+      hart.hart.x[10] = BigInt(h);
+      hart.hart.x[11] = BigInt(layout.dtb);
+      hart.hart.x[12] = BigInt(layout.fwInfo);
+    });
+    this.state.hsm.fill(HsmState.Started);
+  }
+
+  /** pv mode: a hart enters the kernel in S-mode, as an SBI implementation leaves it. */
+  private enterSupervisor(h: number, pc: number, a1: bigint): void {
+    const hart = this.harts[h];
+    const st = hart.hart;
+    hart.reset(h, pc);
+    st.i32[S.PRIV] = S.PRIV_S;
+    // Everything S can handle goes to S: there is no M-mode software in pv mode.
+    st.i32[S.MEDELEG] = 0xb1ff;
+    st.i32[S.MIDELEG] = (1 << 1) | (1 << 5) | (1 << 9);
+    st.i32[S.MIE] = (1 << 1) | (1 << 5) | (1 << 9);
+    st.i32[S.MCOUNTEREN] = -1;
+    st.x[10] = BigInt(h);
+    st.x[11] = a1;
+    hart.mmu.contextChanged();
+  }
+
+  // ---- SbiHost
+
+  hsmState(h: number): HsmState {
+    return this.state.hsm[h];
+  }
+
+  startHart(h: number, addr: number, opaque: bigint): void {
+    this.enterSupervisor(h, addr, opaque);
+    this.state.hsm[h] = HsmState.Started;
+    this.state.timer[h] = NEVER;
+  }
+
+  stopHart(h: number): void {
+    this.state.hsm[h] = HsmState.Stopped;
+    this.harts[h].requestExit();
+  }
+
+  suspendHart(h: number): void {
+    this.harts[h].hart.i32[S.WFI] = 1;
+    this.harts[h].requestExit();
+  }
+
+  setTimer(h: number, deadline: bigint): void {
+    this.state.timer[h] = deadline;
+    this.harts[h].setInterruptLine(IRQ_STI, this.timebase.now() >= deadline);
+  }
+
+  consoleWrite(bytes: Uint8Array): void {
+    this.config.output(bytes);
+  }
+
+  consoleRead(max: number): Uint8Array {
+    return this.input.take(max);
+  }
+
+  reset(type: number, reason: number): void {
+    this.finish(type === 0 ? (reason === 0 ? { kind: "poweroff" } : { kind: "failure", code: 1 }) : { kind: "reboot" });
+  }
+
+  ram(addr: number, length: number): Uint8Array | null {
+    if (!Number.isSafeInteger(addr) || !this.mem.inRam(addr, length)) return null;
+    return new Uint8Array(this.mem.buffer, this.mem.ramOffset + addr - this.mem.ramBase, length);
+  }
+
+  // ---- running
+
+  private syscon(kind: string, code: number): void {
+    this.finish(
+      kind === "poweroff"
+        ? { kind: "poweroff" }
+        : kind === "fail"
+          ? { kind: "failure", code: code || 1 }
+          : { kind: "reboot" },
+    );
+  }
+
+  private finish(end: VmEnd): void {
+    if (!this.end) this.end = end;
+    for (const h of this.harts) h.requestExit();
+  }
+
+  /** Ends the run from outside (Ctrl-A x, --timeout). */
+  stop(): void {
+    this.finish({ kind: "stopped" });
+    this.wake?.();
+  }
+
+  /** Console input from the host. */
+  pushInput(bytes: Uint8Array): void {
+    this.input.push(bytes);
+    this.wake?.();
+  }
+
+  instructions(): number {
+    return this.harts.reduce((n, h) => n + h.retired(), 0);
+  }
+
+  async run(): Promise<VmEnd> {
+    while (!this.end) {
+      const started = performance.now();
+      let idle = false;
+      while (!this.end && performance.now() - started < BATCH_MS) {
+        idle = this.round();
+        if (idle) break;
+      }
+      if (this.end) break;
+      if (idle) await this.sleep();
+      else await new Promise((r) => setImmediate(r));
+    }
+    return this.end ?? { kind: "stopped" };
+  }
+
+  /** Runs every started hart for one slice; true when all of them wait. */
+  private round(): boolean {
+    this.updateDevices();
+    let idle = true;
+    for (let h = 0; h < this.harts.length; h++) {
+      if (this.state.hsm[h] !== HsmState.Started || this.end) continue;
+      const hart = this.harts[h];
+      const exit = hart.run(SLICE);
+      if (exit === Exit.SbiCall) this.sbi.call(h);
+      if (exit === Exit.Wfi) this.stats.add("wfi");
+      else idle = false;
+    }
+    return idle;
+  }
+
+  private updateDevices(): void {
+    const now = this.timebase.now();
+    if (this.config.mode === "pv") {
+      for (let h = 0; h < this.harts.length; h++) {
+        if (now >= this.state.timer[h]) this.harts[h].setInterruptLine(IRQ_STI, true);
+      }
+    }
+    this.clint?.update();
+    this.rtc.update();
+    if (this.config.mode === "full") this.input.offer((b) => this.uart.receive(b));
+  }
+
+  /** Sleeps until the next timer deadline or console input. */
+  private async sleep(): Promise<void> {
+    const now = this.timebase.now();
+    let next = NEVER;
+    if (this.config.mode === "pv") for (const t of this.state.timer) if (t < next) next = t;
+    if (this.clint) {
+      const c = this.clint.update();
+      if (c < next) next = c;
+    }
+    if (this.config.mode === "pv" && this.input.size > 0) return; // SBI getchar will take it
+    const ms = next === NEVER ? 100 : Math.max(0, Math.min(100, Number(next - now) / (TIMEBASE_HZ / 1000)));
+    const t0 = process.hrtime.bigint();
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = null;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = null;
+        resolve();
+      };
+    });
+    this.stats.add("idle sleep", Number(process.hrtime.bigint() - t0));
+  }
+}
