@@ -155,7 +155,7 @@ export async function runCommand(args: string[]): Promise<number> {
     const s = (performance.now() - started) / 1000;
     const n = vm.instructions();
     process.stderr.write(
-      `\n${vm.stats.format()}\ninstructions ${n}, ${s.toFixed(2)} s, ${(n / s / 1e6).toFixed(1)} MIPS\n`,
+      `\n${vm.formatStats()}\ninstructions ${n}, ${s.toFixed(2)} s, ${(n / s / 1e6).toFixed(1)} MIPS\n`,
     );
   }
   if (timedOut) {

@@ -52,6 +52,11 @@ export class Hart implements CsrContext {
   /** Instructions retired in the current execute() call before the current one. */
   localRetired = 0;
   private exitReason = Exit.Budget;
+  /**
+   * Traps taken, indexed by (target M ? 0 : 32) + (interrupt ? 16 : 0) + cause: in full mode
+   * the traps into M-mode are the firmware's work that pv mode turns into exits.
+   */
+  readonly trapCounts = new Float64Array(64);
 
   constructor(
     buffer: ArrayBufferLike,
@@ -182,6 +187,7 @@ export class Hart implements CsrContext {
     const epc = epcOverride ?? BigInt(h.pc);
     const causeValue = interrupt ? (1n << 63n) | BigInt(cause) : BigInt(cause);
     const delegated = priv <= S.PRIV_S && ((interrupt ? i32[S.MIDELEG] : i32[S.MEDELEG]) >> cause) & 1;
+    this.trapCounts[(delegated ? 32 : 0) + (interrupt ? 16 : 0) + (cause & 15)]++;
     let mstatus = i32[S.MSTATUS];
     let tvec: bigint;
     if (delegated) {

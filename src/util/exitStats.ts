@@ -4,12 +4,12 @@
 export class ExitStats {
   private readonly counts = new Map<string, { count: number; ns: number }>();
 
-  add(cause: string, ns = 0): void {
+  add(cause: string, ns = 0, count = 1): void {
     const e = this.counts.get(cause);
     if (e) {
-      e.count++;
+      e.count += count;
       e.ns += ns;
-    } else this.counts.set(cause, { count: 1, ns });
+    } else this.counts.set(cause, { count, ns });
   }
 
   entries(): { cause: string; count: number; ms: number }[] {
@@ -19,11 +19,11 @@ export class ExitStats {
   }
 
   /** A table for --stats. */
-  format(): string {
+  format(title = "exit"): string {
     const rows = this.entries();
     const total = rows.reduce((s, r) => s + r.count, 0);
     const width = Math.max(5, ...rows.map((r) => r.cause.length));
-    const lines = [`${"exit".padEnd(width)}  ${"count".padStart(10)}  ${"host ms".padStart(9)}`];
+    const lines = [`${title.padEnd(width)}  ${"count".padStart(10)}  ${"host ms".padStart(9)}`];
     for (const r of rows)
       lines.push(`${r.cause.padEnd(width)}  ${String(r.count).padStart(10)}  ${r.ms.toFixed(1).padStart(9)}`);
     lines.push(`${"total".padEnd(width)}  ${String(total).padStart(10)}`);

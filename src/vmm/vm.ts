@@ -265,6 +265,56 @@ export class Vm implements SbiHost {
     this.wake?.();
   }
 
+  /** Exits and the traps the guest's own M-mode handled, for --stats. */
+  formatStats(): string {
+    const traps = new ExitStats();
+    const causes = [
+      "misaligned fetch",
+      "fetch fault",
+      "illegal instruction",
+      "breakpoint",
+      "misaligned load",
+      "load fault",
+      "misaligned store",
+      "store fault",
+      "ecall from U",
+      "ecall from S",
+      "cause 10",
+      "ecall from M",
+      "fetch page fault",
+      "load page fault",
+      "cause 14",
+      "store page fault",
+    ];
+    const irqs = [
+      "irq 0",
+      "SSI",
+      "irq 2",
+      "MSI",
+      "irq 4",
+      "STI",
+      "irq 6",
+      "MTI",
+      "irq 8",
+      "SEI",
+      "irq 10",
+      "MEI",
+      "irq 12",
+      "irq 13",
+      "irq 14",
+      "irq 15",
+    ];
+    for (const hart of this.harts) {
+      hart.trapCounts.forEach((n, i) => {
+        if (!n) return;
+        const target = i >= 32 ? "S" : "M";
+        const name = i & 16 ? `interrupt ${irqs[i & 15]}` : causes[i & 15];
+        traps.add(`trap to ${target}: ${name}`, 0, n);
+      });
+    }
+    return `${this.stats.format()}\n\n${traps.format("guest trap (no exit)")}`;
+  }
+
   instructions(): number {
     return this.harts.reduce((n, h) => n + h.retired(), 0);
   }
