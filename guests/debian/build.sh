@@ -114,9 +114,10 @@ dpkg-deb -x "$MOD_DEB" "$X/mod"
 dpkg-deb -x "$BASE_DEB" "$X/base"
 dpkg-deb -x "$BB_DEB" "$X/bb"
 
-# the kernel: /boot/vmlinu[xz]-KVER, a RISC-V Image (maybe compressed)
-kfile=$(find "$X/bin" -path '*/boot/vmlinu*' -type f | head -n1)
-[ -n "$kfile" ] || die "no /boot/vmlinu* in $BIN_DEB"
+# the kernel: vmlinu[xz] (in /usr/lib/modules/KVER/ or /boot), a RISC-V Image
+# (maybe compressed)
+kfile=$(find "$X/bin" -type f \( -name 'vmlinu[xz]' -o -name 'vmlinu[xz]-*' \) | head -n1)
+[ -n "$kfile" ] || die "no vmlinux/vmlinuz in $BIN_DEB"
 case $(head -c 4 "$kfile" | od -An -tx1 | tr -d ' ') in
 1f8b*) gzip -dc "$kfile" >"$W/Image" ;;
 fd377a58) xz -dc "$kfile" >"$W/Image" ;;
@@ -125,31 +126,51 @@ fd377a58) xz -dc "$kfile" >"$W/Image" ;;
 esac
 [ "$(dd if="$W/Image" bs=1 skip=56 count=4 2>/dev/null)" = "$(printf 'RSC\005')" ] ||
 	die "$kfile is not a RISC-V Linux Image"
-cfg=$(find "$X/base" "$X/bin" -path '*/boot/config-*' -type f | head -n1)
+cfg=$(find "$X/base" "$X/bin" -type f \( -path "*/modules/$KVER/config" -o -name "config-$KVER" \) | head -n1)
 [ -z "$cfg" ] || cp "$cfg" "$OUT/kernel.config"
 
-# --- modules: the closure of WANT under modules.dep, decompressed
+# --- modules: WANT and what they depend on (the depends= and softdep pre:
+# fields of their .modinfo, as depmod reads them), decompressed. The package
+# ships no modules.dep (depmod runs at install), so one is written here.
 mdir=$(find "$X/mod" -type d -path "*/lib/modules/$KVER" | head -n1)
-[ -n "$mdir" ] && [ -f "$mdir/modules.dep" ] || die "no modules.dep for $KVER in $MOD_DEB"
-builtin=$(cat "$mdir/modules.builtin" 2>/dev/null || find "$X/base" "$X/bin" -name modules.builtin -exec cat {} + 2>/dev/null || true)
+[ -n "$mdir" ] && [ -d "$mdir/kernel" ] || die "no modules for $KVER in $MOD_DEB"
+builtin=$(find "$X/base" "$X/mod" "$X/bin" -path "*/modules/$KVER/modules.builtin" -exec cat {} + 2>/dev/null || true)
 norm() { echo "$1" | tr - _; }
-declare -A DEP PATHOF SEEN
-while IFS= read -r line; do
-	m=${line%%:*}
+declare -A PATHOF SEEN DEPS
+while IFS= read -r m; do
 	n=$(basename "$m")
-	n=$(norm "${n%%.ko*}")
-	PATHOF[$n]=$m
-	DEP[$n]=${line#*:}
-done <"$mdir/modules.dep"
+	PATHOF[$(norm "${n%%.ko*}")]=${m#"$mdir"/}
+done < <(find "$mdir/kernel" -name '*.ko*' | LC_ALL=C sort)
+log "${#PATHOF[@]} modules in linux-modules-$KVER"
+
+R=$W/root
+rm -rf "$R"
+kroot=$R/lib/modules/$KVER
+mkdir -p "$kroot"
 ORDER=()
-add() { # add NAME: its dependencies first, then itself
-	local n d dn
+add() { # add NAME: its dependencies first, then itself (decompressed into $kroot)
+	local n rel info d
 	n=$(norm "$1")
 	[ -z "${SEEN[$n]:-}" ] || return 0
 	SEEN[$n]=1
-	for d in ${DEP[$n]}; do
-		dn=$(basename "$d")
-		add "${dn%%.ko*}"
+	[ -n "${PATHOF[$n]:-}" ] || return 0 # built in, or absent
+	rel=${PATHOF[$n]}
+	rel=${rel%.xz}
+	rel=${rel%.zst}
+	rel=${rel%.gz}
+	mkdir -p "$(dirname "$kroot/$rel")"
+	case ${PATHOF[$n]} in
+	*.xz) xz -dc "$mdir/${PATHOF[$n]}" >"$kroot/$rel" ;;
+	*.zst) [ -z "${ZSTD_MISSING:-}" ] || need zstd zstd; zstd -qdc "$mdir/${PATHOF[$n]}" >"$kroot/$rel" ;;
+	*.gz) gzip -dc "$mdir/${PATHOF[$n]}" >"$kroot/$rel" ;;
+	*) cp "$mdir/${PATHOF[$n]}" "$kroot/$rel" ;;
+	esac
+	info=$(tr '\0' '\n' <"$kroot/$rel" | grep -a -E '^(depends|softdep)=' || true)
+	DEPS[$n]=
+	for d in $(echo "$info" | sed -n 's/^depends=//p' | tr , ' ') \
+		$(echo "$info" | sed -n 's/^softdep=//p' | sed -E 's/post:.*//; s/pre://g'); do
+		add "$d"
+		[ -z "${PATHOF[$(norm "$d")]:-}" ] || DEPS[$n]="${DEPS[$n]} $(norm "$d")"
 	done
 	ORDER+=("$n")
 }
@@ -166,9 +187,28 @@ for w in $WANT; do
 		SKIPPED+=("$w (not in this kernel)")
 	fi
 done
+# modules.dep for busybox modprobe: "path: dependency paths" (all of them)
+alldeps() { # alldeps NAME: every module NAME needs, nearest last
+	local d
+	for d in ${DEPS[$1]}; do
+		alldeps "$d"
+		echo "$d"
+	done
+}
+: >"$kroot/modules.dep"
+for n in "${ORDER[@]}"; do
+	line=
+	for d in $(alldeps "$n" | awk '!seen[$0]++' | tac); do
+		r=${PATHOF[$d]%.xz}
+		r=${r%.zst}
+		line="$line ${r%.gz}"
+	done
+	r=${PATHOF[$n]%.xz}
+	r=${r%.zst}
+	echo "${r%.gz}:$line" >>"$kroot/modules.dep"
+done
+echo "$builtin" >"$kroot/modules.builtin"
 
-R=$W/root
-rm -rf "$R"
 mkdir -p "$R"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,mnt,root,etc}
 cp -a "$DEFAULT/rootfs/." "$R/"
 install -m 0755 "$X/bb/usr/bin/busybox" "$R/bin/busybox"
@@ -182,29 +222,8 @@ else
 	log "riscv64-linux-gnu-gcc not found: no vsock-probe in the guest (apt-get install gcc-riscv64-linux-gnu)"
 fi
 ln -s ../bin/busybox "$R/sbin/init"
-kroot=$R/lib/modules/$KVER
-mkdir -p "$kroot"
-: >"$kroot/modules.dep"
-for n in "${ORDER[@]}"; do
-	src=$mdir/${PATHOF[$n]}
-	rel=${PATHOF[$n]%.xz}
-	rel=${rel%.zst}
-	rel=${rel%.gz}
-	mkdir -p "$(dirname "$kroot/$rel")"
-	case ${PATHOF[$n]} in
-	*.xz) xz -dc "$src" >"$kroot/$rel" ;;
-	*.zst) [ -z "${ZSTD_MISSING:-}" ] || need zstd zstd; zstd -qdc "$src" >"$kroot/$rel" ;;
-	*.gz) gzip -dc "$src" >"$kroot/$rel" ;;
-	*) cp "$src" "$kroot/$rel" ;;
-	esac
-	echo "$rel:$(echo "${DEP[$n]}" | sed -E 's/\.ko\.(xz|zst|gz)/.ko/g')" >>"$kroot/modules.dep"
-done
-echo "$builtin" >"$kroot/modules.builtin"
 printf '%s\n' "${LOADED[@]}" >"$R/etc/modules"
-chmod 0755 "$R"/{bin,sbin,usr,usr/bin,usr/sbin,dev,proc,sys,run,mnt,etc}
-chmod 1777 "$R/tmp"
-chmod 0700 "$R/root"
-find "$R" -type f -exec chmod go-w {} +
+fix_modes "$R"
 cpio_begin "$W/initramfs.cpio" "$SOURCE_DATE_EPOCH"
 cpio_tree "$R"
 cpio_nod dev/console 600 c 5 1

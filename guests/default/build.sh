@@ -31,7 +31,6 @@ OUT=$HERE
 WORK=${XDG_CACHE_HOME:-$HOME/.cache}/paravm/build-default
 JOBS=$(nproc 2>/dev/null || echo 2)
 BUSYBOX_DEB=
-BUSYBOX_URL=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--busybox-deb) BUSYBOX_DEB=$(realpath "$2"); shift 2 ;;
@@ -82,7 +81,6 @@ if [ -z "$BUSYBOX_DEB" ]; then
 	sid_apt "$WORK/apt"
 	rm -f "$WORK/debs/busybox-static_"*.deb
 	BUSYBOX_DEB=$(sid_download "$WORK/debs" busybox-static)
-	BUSYBOX_URL=$SID_MIRROR/$(sid_filename "busybox-static=$(deb_field "$BUSYBOX_DEB" Version)")
 fi
 [ -f "$BUSYBOX_DEB" ] || die "$BUSYBOX_DEB: no such file"
 [ "$(deb_field "$BUSYBOX_DEB" Package)" = busybox-static ] &&
@@ -93,6 +91,8 @@ BUSYBOX_SOURCE=$(deb_field "$BUSYBOX_DEB" Source)
 BUSYBOX_SRC_VERSION=$BUSYBOX_VERSION
 case $BUSYBOX_SOURCE in *"("*")"*) BUSYBOX_SRC_VERSION=${BUSYBOX_SOURCE#*(} BUSYBOX_SRC_VERSION=${BUSYBOX_SRC_VERSION%)} ;; esac
 BUSYBOX_SOURCE=${BUSYBOX_SOURCE%% *}
+# where the Debian pool keeps it (while sid has it)
+BUSYBOX_URL=https://deb.debian.org/debian/pool/main/${BUSYBOX_SOURCE:0:1}/$BUSYBOX_SOURCE/busybox-static_${BUSYBOX_VERSION#*:}_riscv64.deb
 BUSYBOX_BUILT_USING=$(deb_field "$BUSYBOX_DEB" Built-Using)
 log "busybox-static $BUSYBOX_VERSION"
 
@@ -164,10 +164,7 @@ install -m 0755 "$HERE/init" "$R/init"
 install -m 0755 "$WORK/vsock-probe" "$R/usr/bin/vsock-probe"
 ln -s busybox "$R/bin/sh"
 ln -s ../bin/busybox "$R/sbin/init"
-chmod 0755 "$R"/{bin,sbin,usr,usr/bin,usr/sbin,dev,proc,sys,run,mnt,etc}
-chmod 1777 "$R/tmp"
-chmod 0700 "$R/root"
-find "$R" -type f -exec chmod go-w {} +
+fix_modes "$R"
 cpio_begin "$WORK/initramfs.cpio" "$SOURCE_DATE_EPOCH"
 cpio_tree "$R"
 cpio_nod dev/console 600 c 5 1
@@ -222,7 +219,7 @@ Rebuild (same inputs give bit-identical outputs):
   guests/default/build.sh --busybox-deb busybox-static_${BUSYBOX_VERSION#*:}_riscv64.deb
 
   Without --busybox-deb the script downloads Debian sid's current
-  busybox-static for riscv64. The one used here: ${BUSYBOX_URL:-(given as a file)}
+  busybox-static for riscv64. The one used here: $BUSYBOX_URL
   (while sid has it; later from https://snapshot.debian.org/package/$BUSYBOX_SOURCE/$BUSYBOX_SRC_VERSION/).
 
 Debian packages

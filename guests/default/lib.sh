@@ -64,19 +64,13 @@ sid_download() {
 	# shellcheck disable=SC2086
 	(cd "$dir" && apt-get $SID_APT download "$name=$ver" >/dev/null 2>"$dir/download.log") ||
 		die "cannot download $name=$ver from Debian sid (see $dir/download.log); sid may have moved on: pass the .deb file instead (snapshot.debian.org keeps old versions)"
-	f=$(ls "$dir/${name}_"*"_riscv64.deb" "$dir/${name}_"*"_all.deb" 2>/dev/null | head -n1)
-	[ -n "$f" ] || die "downloaded $name but cannot find its .deb in $dir"
+	for f in "$dir/${name}_"*.deb; do [ -f "$f" ] && break; done
+	[ -f "$f" ] || die "downloaded $name but cannot find its .deb in $dir"
 	# the name the Debian pool gives it (apt keeps the epoch, URL-encoded)
 	local pool
 	pool=$dir/${name}_${ver#*:}_$(deb_field "$f" Architecture).deb
 	[ "$f" = "$pool" ] || mv -f "$f" "$pool"
 	echo "$pool"
-}
-
-# sid_filename PACKAGE=VERSION: the file's path in the Debian pool.
-sid_filename() {
-	# shellcheck disable=SC2086
-	apt-cache $SID_APT show "$1" 2>/dev/null | awk '/^Filename:/ {print $2; exit}'
 }
 
 # deb_field DEB FIELD
@@ -132,6 +126,16 @@ cpio_end() {
 	local size
 	size=$(stat -c %s "$_CPIO_OUT")
 	[ $((size % 512)) -eq 0 ] || head -c $((512 - size % 512)) /dev/zero >>"$_CPIO_OUT"
+}
+
+# fix_modes ROOT: modes that do not depend on the umask or the checkout:
+# directories 0755 (/tmp 1777, /root 0700), files 0755 if executable, else 0644.
+fix_modes() {
+	find "$1" -type d -exec chmod 0755 {} +
+	find "$1" -type f -perm /111 -exec chmod 0755 {} +
+	find "$1" -type f ! -perm /111 -exec chmod 0644 {} +
+	chmod 1777 "$1/tmp"
+	chmod 0700 "$1/root"
 }
 
 # cpio_tree DIR: every file, directory and symlink under DIR, sorted by name,
