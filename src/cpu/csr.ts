@@ -102,7 +102,10 @@ export function csrAccess(
   const old = readCsr(ctx, csr, priv);
   if (old === null) return null;
   if (write) {
-    if (!writeCsr(ctx, csr, BigInt.asIntN(64, newValue(old)))) return null;
+    // csrrs/csrrc on mip modify the software-writable bits: a SEIP driven by the PLIC must
+    // not be latched into the software bit by an unrelated read-modify-write.
+    const base = csr === 0x344 ? BigInt(hart.i32[S.MIP_SW]) : old;
+    if (!writeCsr(ctx, csr, BigInt.asIntN(64, newValue(base)))) return null;
     ctx.changed();
   }
   return old;

@@ -8,6 +8,7 @@ import { GoldfishRtc } from "../devices/goldfishRtc.js";
 import { Plic, plicContextLayout } from "../devices/plic.js";
 import { Syscon } from "../devices/syscon.js";
 import { Uart16550 } from "../devices/uart16550.js";
+import { VirtioEmptySlot } from "../devices/virtioEmptySlot.js";
 import { Sbi } from "../hypervisor/sbi.js";
 import { HsmState, type SbiHost } from "../hypervisor/sbiTypes.js";
 import { MachineBus } from "../machine/bus.js";
@@ -100,6 +101,9 @@ export class Vm implements SbiHost {
     this.bus.map(PLATFORM.rtc.base, PLATFORM.rtc.size, this.rtc);
     this.bus.map(PLATFORM.plic.base, this.plic.size, this.plic);
     this.bus.map(PLATFORM.uart.base, PLATFORM.uart.size, this.uart);
+    for (let i = 0; i < PLATFORM.virtio.slots; i++) {
+      this.bus.map(PLATFORM.virtio.base + i * PLATFORM.virtio.stride, PLATFORM.virtio.stride, new VirtioEmptySlot());
+    }
     if (!pv) {
       this.clint = new Clint(this.harts, () => this.timebase.now());
       this.bus.map(PLATFORM.clint.base, PLATFORM.clint.size, this.clint);
@@ -358,7 +362,9 @@ export class Vm implements SbiHost {
     }
     this.clint?.update();
     this.rtc.update();
-    if (this.config.mode === "full") this.input.offer((b) => this.uart.receive(b));
+    // Input waits until the guest's driver enables receive interrupts: bytes sent before that
+    // would be flushed by the driver's start-up, and a script's commands lost.
+    if (this.config.mode === "full" && this.uart.state.ier & 1) this.input.offer((b) => this.uart.receive(b));
   }
 
   /** Sleeps until the next timer deadline or console input. */
