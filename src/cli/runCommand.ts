@@ -9,6 +9,8 @@ import { LayoutError } from "../vmm/bootLayout.js";
 import { type GuestMode, Vm, type VmEnd } from "../vmm/vm.js";
 import { parseSize } from "../util/size.js";
 import { attachTerminal } from "./terminal.js";
+import { FileBackend } from "../virtio/blk/fileBackend.js";
+import type { BlockBackend } from "../virtio/blk/backend.js";
 import { UsageError } from "./usageError.js";
 
 const DEFAULT_FIRMWARE = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin";
@@ -30,6 +32,9 @@ Options:
   --dtb FILE         use this device tree instead of the generated one
   --memory SIZE      guest RAM, e.g. 512M; default 256M
   --cpus N           harts (run interleaved on one thread); default 1
+  --disk FILE[,ro][,serial=ID]
+                     a raw disk image as virtio-blk (repeatable: vda, vdb, …); ro makes
+                     guest writes fail; a writable image is locked (FILE.lock)
   --stats            at exit, print exits by cause with host time, and guest MIPS
   --timeout S        end a guest still running after S seconds (exit status 124)
   -h, --help         this text
@@ -71,8 +76,8 @@ export async function runCommand(args: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}' (see paravm run --help)`);
-  for (const opt of ["disk", "share", "net"] as const) {
-    if (values[opt]) throw new UsageError(`--${opt} is not available yet: paravm has no virtio devices so far`);
+  for (const opt of ["share", "net"] as const) {
+    if (values[opt]) throw new UsageError(`--${opt} is not available yet (virtio-9p and virtio-net are still to come)`);
   }
   const mode = (values.mode ?? "pv") as GuestMode;
   if (mode !== "pv" && mode !== "full") throw new UsageError(`--mode must be pv or full, not '${values.mode}'`);
@@ -112,6 +117,8 @@ export async function runCommand(args: string[]): Promise<number> {
     if (e instanceof ImageError) throw new UsageError(e.message);
     throw e;
   }
+  const disks: BlockBackend[] = [];
+  for (const spec of values.disk ?? []) disks.push(await openDisk(spec));
   const append = values.append ?? (mode === "pv" ? "console=hvc0 earlycon=sbi" : "console=ttyS0");
   const dtb = values.dtb ? readFile(values.dtb, "device tree") : undefined;
 
@@ -137,6 +144,7 @@ export async function runCommand(args: string[]): Promise<number> {
           append,
           firmware,
           dtb,
+          disks,
           output: (b) => term.write(b),
         });
       } catch (e) {
@@ -150,6 +158,7 @@ export async function runCommand(args: string[]): Promise<number> {
   } finally {
     if (timer) clearTimeout(timer);
     term.close();
+    for (const d of disks) await (d as FileBackend).close();
   }
   if (values.stats && vm) {
     const s = (performance.now() - started) / 1000;
@@ -163,4 +172,22 @@ export async function runCommand(args: string[]): Promise<number> {
     return 124;
   }
   return end.kind === "failure" ? Math.min(Math.max(end.code, 1), 125) : 0;
+}
+
+/** --disk FILE[,ro][,serial=ID] */
+async function openDisk(spec: string): Promise<BlockBackend> {
+  const [path, ...opts] = spec.split(",");
+  let readOnly = false;
+  let id: string | undefined;
+  for (const o of opts) {
+    if (o === "ro") readOnly = true;
+    else if (o.startsWith("serial=")) id = o.slice(7);
+    else throw new UsageError(`--disk ${spec}: unknown option '${o}' (ro, serial=ID)`);
+  }
+  if (!path) throw new UsageError("--disk wants a file name");
+  try {
+    return await FileBackend.open(path, { readOnly, id });
+  } catch (e) {
+    throw new UsageError(`--disk ${path}: ${(e as Error).message}`);
+  }
 }

@@ -9,6 +9,11 @@ import { Plic, plicContextLayout } from "../devices/plic.js";
 import { Syscon } from "../devices/syscon.js";
 import { Uart16550 } from "../devices/uart16550.js";
 import { VirtioEmptySlot } from "../devices/virtioEmptySlot.js";
+import type { BlockBackend } from "../virtio/blk/backend.js";
+import { VirtioBlk } from "../virtio/blk/device.js";
+import { VIRTIO_MMIO_SIZE, VirtioMmio } from "../virtio/mmioTransport.js";
+import { VirtioRng } from "../virtio/rng.js";
+import type { VirtioDevice } from "../virtio/virtioDevice.js";
 import { Sbi } from "../hypervisor/sbi.js";
 import { HsmState, type SbiHost } from "../hypervisor/sbiTypes.js";
 import { MachineBus } from "../machine/bus.js";
@@ -38,6 +43,8 @@ export interface VmConfig {
   /** A device tree to use instead of the generated one. */
   dtb?: Uint8Array;
   output: (bytes: Uint8Array) => void;
+  /** Block devices (--disk), in order: /dev/vda, /dev/vdb … */
+  disks?: BlockBackend[];
 }
 
 /** How a run ended. */
@@ -101,14 +108,30 @@ export class Vm implements SbiHost {
     this.bus.map(PLATFORM.rtc.base, PLATFORM.rtc.size, this.rtc);
     this.bus.map(PLATFORM.plic.base, this.plic.size, this.plic);
     this.bus.map(PLATFORM.uart.base, PLATFORM.uart.size, this.uart);
-    for (let i = 0; i < PLATFORM.virtio.slots; i++) {
-      this.bus.map(PLATFORM.virtio.base + i * PLATFORM.virtio.stride, PLATFORM.virtio.stride, new VirtioEmptySlot());
-    }
+    this.mapVirtio([...(config.disks ?? []).map((d) => new VirtioBlk(d)), new VirtioRng()]);
     if (!pv) {
       this.clint = new Clint(this.harts, () => this.timebase.now());
       this.bus.map(PLATFORM.clint.base, PLATFORM.clint.size, this.clint);
     }
     this.load();
+  }
+
+  /** Puts the devices in the virtio-mmio slots in order; the rest answer "no device". */
+  private mapVirtio(devices: VirtioDevice[]): void {
+    if (devices.length > PLATFORM.virtio.slots) throw new Error(`at most ${PLATFORM.virtio.slots} virtio devices fit`);
+    for (let i = 0; i < PLATFORM.virtio.slots; i++) {
+      const base = PLATFORM.virtio.base + i * PLATFORM.virtio.stride;
+      const irq = PLATFORM.virtio.firstIrq + i;
+      if (i >= devices.length) {
+        this.bus.map(base, PLATFORM.virtio.stride, new VirtioEmptySlot());
+        continue;
+      }
+      const transport = new VirtioMmio(this, devices[i], (level) => {
+        this.plic.setIrq(irq, level);
+        if (level) this.wake?.(); // a completion from host I/O ends an idle sleep
+      });
+      this.bus.map(base, VIRTIO_MMIO_SIZE, transport);
+    }
   }
 
   private load(): void {

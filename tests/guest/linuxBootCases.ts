@@ -1,0 +1,46 @@
+// Boot tests of the embedded default guest (Linux 6.1 + busybox) through paravm run: its
+// self-test must pass for every device paravm attaches, and a plain boot must reach a shell
+// that runs a command. npm test runs pv mode (tests/guest/linuxBootPv.test.ts); full mode
+// needs Debian's OpenSBI and runs in npm run test:tools (tests/tools/linuxBootFull.test.ts).
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "paravm-boot-"));
+
+function paravm(args: string[], input = "") {
+  const r = spawnSync(process.execPath, [MAIN, "run", "--stats", "--timeout", "240", ...args], {
+    input,
+    encoding: "latin1",
+    maxBuffer: 64 << 20,
+  });
+  return { status: r.status, out: r.stdout.replace(/\r/g, ""), err: r.stderr };
+}
+
+export function defineBootTests(mode: "pv" | "full"): void {
+  const consoleArg = mode === "pv" ? "console=hvc0" : "console=ttyS0";
+  test(`${mode} mode: the default guest's self-test passes with a disk and an rng`, () => {
+    const disk = join(dir, `${mode}.img`);
+    const pattern = Buffer.alloc(4 << 20);
+    for (let i = 0; i < pattern.length; i++) pattern[i] = (i * 7 + 3) & 0xff;
+    writeFileSync(disk, pattern);
+    const r = paravm(["--mode", mode, "--append", `${consoleArg} paravm.selftest=1`, "--disk", disk]);
+    assert.equal(r.status, 0, r.out.slice(-3000) + r.err);
+    assert.match(r.out, /SELFTEST blk ok vda/);
+    assert.match(r.out, /SELFTEST rng ok/);
+    assert.match(r.out, /SELFTEST done pass=\d+ fail=0/);
+    assert.ok(readFileSync(disk).length === pattern.length, "the disk keeps its size");
+  });
+
+  test(`${mode} mode: a plain boot reaches a shell that runs commands`, () => {
+    const r = paravm(["--mode", mode, "--append", consoleArg], "echo paravm-$((6*7))\npoweroff -f\n");
+    assert.match(r.out, /paravm-42/, r.out.slice(-3000));
+    assert.equal(r.status, 0, r.err);
+  });
+}

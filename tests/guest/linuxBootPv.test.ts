@@ -1,0 +1,3 @@
+import { defineBootTests } from "./linuxBootCases.js";
+
+defineBootTests("pv");
