@@ -387,7 +387,8 @@ export class Vm implements SbiHost {
     this.rtc.update();
     // Input waits until the guest's driver enables receive interrupts: bytes sent before that
     // would be flushed by the driver's start-up, and a script's commands lost.
-    if (this.config.mode === "full" && this.uart.state.ier & 1) this.input.offer((b) => this.uart.receive(b));
+    // In pv mode the SBI console takes input too (getchar, DBCN read); whichever the guest uses wins.
+    if (this.uart.state.ier & 1) this.input.offer((b) => this.uart.receive(b));
   }
 
   /** Sleeps until the next timer deadline or console input. */
@@ -399,7 +400,7 @@ export class Vm implements SbiHost {
       const c = this.clint.update();
       if (c < next) next = c;
     }
-    if (this.config.mode === "pv" && this.input.size > 0) return; // SBI getchar will take it
+    if (this.config.mode === "pv" && this.input.size > 0 && !(this.uart.state.ier & 1)) return; // SBI getchar will take it
     const ms = next === NEVER ? 100 : Math.max(0, Math.min(100, Number(next - now) / (TIMEBASE_HZ / 1000)));
     const t0 = process.hrtime.bigint();
     await new Promise<void>((resolve) => {
