@@ -43,4 +43,14 @@ export function defineBootTests(mode: "pv" | "full"): void {
     assert.match(r.out, /paravm-42/, r.out.slice(-3000));
     assert.equal(r.status, 0, r.err);
   });
+
+  test(`${mode} mode: two harts come up (HSM in pv, the firmware's lottery in full)`, () => {
+    const r = paravm(
+      ["--mode", mode, "--append", consoleArg, "--cpus", "2"],
+      "grep -c ^processor /proc/cpuinfo\npoweroff -f\n",
+    );
+    assert.match(r.out, /smp: Brought up 1 node, 2 CPUs/, r.out.slice(-3000));
+    assert.match(r.out, /\n2\n/);
+    assert.equal(r.status, 0, r.err);
+  });
 }
