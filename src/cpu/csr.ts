@@ -171,6 +171,8 @@ function readCsr(ctx: CsrContext, csr: number, priv: number): bigint | null {
     case 0x180:
       if (priv === S.PRIV_S && i32[S.MSTATUS] & MSTATUS_TVM) return null;
       return s64[S.SATP];
+    case 0x14d:
+      return stimecmpAllowed(hart, priv) ? s64[S.STIMECMP] : null;
     case 0xf11:
     case 0xf12:
     case 0xf13:
@@ -308,6 +310,11 @@ function writeCsr(ctx: CsrContext, csr: number, v: bigint): boolean {
       i32[S.MIP_SW] = (i32[S.MIP_SW] & ~m) | (lo & m);
       return true;
     }
+    case 0x14d:
+      if (!stimecmpAllowed(hart, i32[S.PRIV])) return false;
+      s64[S.STIMECMP] = v;
+      updateSstc(ctx);
+      return true;
     case 0x180: {
       if (i32[S.PRIV] === S.PRIV_S && i32[S.MSTATUS] & MSTATUS_TVM) return false;
       const mode = (v >> 60n) & 0xfn;
@@ -337,7 +344,8 @@ function writeCsr(ctx: CsrContext, csr: number, v: bigint): boolean {
       i32[S.MCOUNTEREN] = lo;
       return true;
     case 0x30a:
-      s64[S.MENVCFG] = v & 1n; // FIOM; PBMTE, STCE, ADUE and CBxE are not implemented
+      s64[S.MENVCFG] = v & ((1n << 63n) | 1n); // STCE (Sstc) and FIOM; PBMTE, ADUE and CBxE are not implemented
+      updateSstc(ctx);
       return true;
     case 0x320:
       return true;
@@ -353,9 +361,12 @@ function writeCsr(ctx: CsrContext, csr: number, v: bigint): boolean {
     case 0x343:
       s64[S.MTVAL] = v;
       return true;
-    case 0x344:
-      i32[S.MIP_SW] = (i32[S.MIP_SW] & ~S_INTERRUPTS) | (lo & S_INTERRUPTS);
+    case 0x344: {
+      // With Sstc enabled STIP follows stimecmp and is read-only.
+      const m = s64[S.MENVCFG] < 0n ? S_INTERRUPTS & ~(1 << 5) : S_INTERRUPTS;
+      i32[S.MIP_SW] = (i32[S.MIP_SW] & ~m) | (lo & m);
       return true;
+    }
     case 0xb00:
       // The write takes the place of this instruction's own increment.
       s64[S.MCYCLE_OFFSET] = v - BigInt(ctx.retired() + 1);
@@ -376,4 +387,20 @@ function pmpLocked(s64: BigInt64Array, entry: number): boolean {
     if (next & 0x80 && ((next >> 3) & 3) === 1) return true;
   }
   return false;
+}
+
+/** Sstc: S-mode reaches stimecmp only when menvcfg.STCE and mcounteren.TM allow it. */
+function stimecmpAllowed(hart: HartState, priv: number): boolean {
+  if (priv === S.PRIV_M) return true;
+  return hart.s64[S.MENVCFG] < 0n && (hart.i32[S.MCOUNTEREN] & 2) !== 0;
+}
+
+/** With STCE set, STIP is (time >= stimecmp); the platform re-evaluates it as time passes. */
+export function updateSstc(ctx: CsrContext): void {
+  const h = ctx.hart;
+  if (h.s64[S.MENVCFG] >= 0n) return;
+  h.i32[S.MIP_SW] &= ~(1 << 5);
+  const due = ctx.time() >= BigInt.asUintN(64, h.s64[S.STIMECMP]);
+  if (due) h.i32[S.MIP_HW] |= 1 << 5;
+  else h.i32[S.MIP_HW] &= ~(1 << 5);
 }

@@ -2,7 +2,7 @@
 // Instruction execution itself is in interpreter.ts.
 
 import type { Bus } from "./bus.js";
-import { CsrContext, readMip } from "./csr.js";
+import { CsrContext, readMip, updateSstc } from "./csr.js";
 import * as S from "./hartState.js";
 import {
   HartState,
@@ -78,6 +78,7 @@ export class Hart implements CsrContext {
     h.i32[S.HARTID] = hartId;
     h.i32[S.PRIV] = S.PRIV_M;
     h.s64[S.RESERVATION] = -1n;
+    h.s64[S.STIMECMP] = -1n;
     h.pc = pc;
     this.mmu.flushAll();
   }
@@ -102,6 +103,15 @@ export class Hart implements CsrContext {
     if (level) i32[S.MIP_HW] |= 1 << irq;
     else i32[S.MIP_HW] &= ~(1 << irq);
     if (level) this.stop = true;
+  }
+
+  /** Sstc: re-evaluates STIP from stimecmp when menvcfg.STCE is set; returns the deadline or null. */
+  sstcDeadline(): bigint | null {
+    const h = this.hart;
+    if (h.s64[S.MENVCFG] >= 0n) return null;
+    updateSstc(this);
+    if (h.i32[S.MIP_HW] & (1 << 5)) this.stop = true;
+    return BigInt.asUintN(64, h.s64[S.STIMECMP]);
   }
 
   /** Sets a software-writable pending bit (SSIP): how the hypervisor injects an IPI. */

@@ -2,5 +2,5 @@
 
 export const HART_ISA = {
   base: "rv64imafdc",
-  extensions: ["i", "m", "a", "f", "d", "c", "zicntr", "zicsr", "zifencei"],
+  extensions: ["i", "m", "a", "f", "d", "c", "sstc", "zicntr", "zicsr", "zifencei"],
 };

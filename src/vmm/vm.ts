@@ -214,6 +214,7 @@ export class Vm implements SbiHost {
     st.i32[S.MIDELEG] = (1 << 1) | (1 << 5) | (1 << 9);
     st.i32[S.MIE] = (1 << 1) | (1 << 5) | (1 << 9);
     st.i32[S.MCOUNTEREN] = -1;
+    st.s64[S.MENVCFG] = 1n << 63n; // Sstc on: the kernel programs stimecmp itself, without an SBI exit
     st.x[10] = BigInt(h);
     st.x[11] = a1;
     hart.mmu.contextChanged();
@@ -383,6 +384,7 @@ export class Vm implements SbiHost {
         if (now >= this.state.timer[h]) this.harts[h].setInterruptLine(IRQ_STI, true);
       }
     }
+    for (const hart of this.harts) hart.sstcDeadline();
     this.clint?.update();
     this.rtc.update();
     // Input waits until the guest's driver enables receive interrupts: bytes sent before that
@@ -396,6 +398,10 @@ export class Vm implements SbiHost {
     const now = this.timebase.now();
     let next = NEVER;
     if (this.config.mode === "pv") for (const t of this.state.timer) if (t < next) next = t;
+    for (const hart of this.harts) {
+      const t = hart.sstcDeadline();
+      if (t !== null && t < next) next = t;
+    }
     if (this.clint) {
       const c = this.clint.update();
       if (c < next) next = c;

@@ -4,7 +4,7 @@ import { Hart } from "../../src/cpu/hart.js";
 import * as S from "../../src/cpu/hartState.js";
 import { MachineBus } from "../../src/machine/bus.js";
 import { VmMemory } from "../../src/machine/memory.js";
-import { addi, csrrs, I, jal } from "./asm.js";
+import { addi, csrrs, csrrw, I, jal } from "./asm.js";
 
 const RAM = 0x8000_0000;
 
@@ -34,4 +34,38 @@ test("csrrc on mip clears software bits only", () => {
   hart.run(3);
   assert.equal(hart.hart.i32[S.MIP_SW], 1 << 1, "the software SEIP is cleared, SSIP kept");
   assert.equal(hart.hart.i32[S.MIP_HW] & (1 << 9), 1 << 9, "the PLIC's line is untouched");
+});
+
+test("Sstc: stimecmp drives STIP once menvcfg.STCE is set, and STIP is then read-only", () => {
+  let now = 1000n;
+  const mem = new VmMemory(RAM, 1 << 16);
+  const hart = new Hart(mem.buffer, mem.hartStateOffset(0), new MachineBus(mem), { hartId: 0, time: () => now });
+  const view = new DataView(mem.buffer, mem.ramOffset);
+  // t0 = 1 << 63; csrw menvcfg, t0; t1 = 2000; csrw stimecmp, t1; t2 = STIP; csrs mip, t2; loop
+  const code = [
+    addi(5, 0, 1),
+    I(0x13, 1, 5, 5, 63), // slli t0, t0, 63
+    csrrw(0, 0x30a, 5),
+    addi(6, 0, 2000),
+    csrrw(0, 0x14d, 6),
+    addi(7, 0, 1 << 5),
+    csrrs(0, 0x344, 7),
+    jal(0, 0),
+  ];
+  code.forEach((w, i) => view.setUint32(4 * i, w, true));
+  hart.hart.pc = RAM;
+  hart.run(8);
+  const stip = () => (hart.hart.i32[S.MIP_SW] | hart.hart.i32[S.MIP_HW]) & (1 << 5);
+  assert.equal(stip(), 0, "not due yet, and the csrs on mip could not set it");
+  now = 2000n;
+  hart.sstcDeadline();
+  assert.equal(stip(), 1 << 5, "due");
+});
+
+test("Sstc: S-mode may not touch stimecmp unless STCE and TM allow it", () => {
+  const hart = hartWith([csrrs(10, 0x14d, 0), jal(0, 0)]);
+  hart.hart.i32[S.PRIV] = S.PRIV_S;
+  hart.hart.i32[S.MCOUNTEREN] = 2;
+  hart.run(1);
+  assert.equal(Number(hart.hart.s64[S.MCAUSE]), 2, "illegal instruction while STCE = 0");
 });
