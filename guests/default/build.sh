@@ -91,8 +91,8 @@ BUSYBOX_SOURCE=$(deb_field "$BUSYBOX_DEB" Source)
 BUSYBOX_SRC_VERSION=$BUSYBOX_VERSION
 case $BUSYBOX_SOURCE in *"("*")"*) BUSYBOX_SRC_VERSION=${BUSYBOX_SOURCE#*(} BUSYBOX_SRC_VERSION=${BUSYBOX_SRC_VERSION%)} ;; esac
 BUSYBOX_SOURCE=${BUSYBOX_SOURCE%% *}
-# where the Debian pool keeps it (while sid has it)
-BUSYBOX_URL=https://deb.debian.org/debian/pool/main/${BUSYBOX_SOURCE:0:1}/$BUSYBOX_SOURCE/busybox-static_${BUSYBOX_VERSION#*:}_riscv64.deb
+# where Debian keeps it (while sid has it)
+BUSYBOX_WHERE="Debian's pool, busybox-static_${BUSYBOX_VERSION#*:}_riscv64.deb of source package $BUSYBOX_SOURCE"
 BUSYBOX_BUILT_USING=$(deb_field "$BUSYBOX_DEB" Built-Using)
 log "busybox-static $BUSYBOX_VERSION"
 
@@ -219,8 +219,8 @@ Rebuild (same inputs give bit-identical outputs):
   guests/default/build.sh --busybox-deb busybox-static_${BUSYBOX_VERSION#*:}_riscv64.deb
 
   Without --busybox-deb the script downloads Debian sid's current
-  busybox-static for riscv64. The one used here: $BUSYBOX_URL
-  (while sid has it; later from https://snapshot.debian.org/package/$BUSYBOX_SOURCE/$BUSYBOX_SRC_VERSION/).
+  busybox-static for riscv64. The one used here: $BUSYBOX_WHERE
+  (while sid has it; later from Debian's snapshot archive, $BUSYBOX_SOURCE $BUSYBOX_SRC_VERSION).
 
 Debian packages
 ---------------
@@ -259,14 +259,14 @@ Licences and corresponding source
 ---------------------------------
   Linux (Image.gz): GPL-2.0-only, with the Linux-syscall-note.
     Source: Debian source package linux, version $LINUX_PKG_VERSION (binary package
-    $LINUX_PKG, /usr/src/$(basename "$LINUX_SOURCE")), https://deb.debian.org/debian/pool/main/l/linux/
-    and https://snapshot.debian.org/package/linux/$LINUX_PKG_VERSION/ ; configuration:
+    $LINUX_PKG, /usr/src/$(basename "$LINUX_SOURCE")), Debian's source package
+    linux $LINUX_PKG_VERSION (apt-get source, or Debian's snapshot archive); configuration:
     tinyconfig + guests/default/paravm.config (Image.config), built by this script.
   BusyBox (/bin/busybox in initramfs.cpio.gz): GPL-2.0-only.
     Source: Debian source package $BUSYBOX_SOURCE, version $BUSYBOX_SRC_VERSION (binary package busybox-static),
-    https://snapshot.debian.org/package/$BUSYBOX_SOURCE/$BUSYBOX_SRC_VERSION/ and https://deb.debian.org/debian/pool/main/b/busybox/
+    Debian's source package $BUSYBOX_SOURCE $BUSYBOX_SRC_VERSION (apt-get source, or Debian's snapshot archive)
     It is statically linked with the GNU C Library (LGPL-2.1-or-later; Built-Using: $BUSYBOX_BUILT_USING),
-    source: https://snapshot.debian.org/package/glibc/ (the version named in Built-Using).
+    source: Debian's source package glibc, the version named in Built-Using (Debian's snapshot archive).
   /init, rootfs/, vsock-probe.c, lib.sh, build.sh, paravm.config: paravm's own files (MIT, as paravm).
 EOF
 } >"$OUT/PROVENANCE"

@@ -26,7 +26,7 @@ debian_mirror() {
 	local url
 	url=$(apt-cache policy 2>/dev/null |
 		awk '$2 ~ /^https?:\/\// && $3 !~ /security/ && $3 ~ /\// {print $2; exit}')
-	[ -n "$url" ] || url=http://deb.debian.org/debian
+	[ -n "$url" ] || die "the host's apt sources name no Debian mirror (set DEBIAN_MIRROR, or run apt-get update)"
 	echo "$url"
 }
 
@@ -63,7 +63,7 @@ sid_download() {
 	mkdir -p "$dir"
 	# shellcheck disable=SC2086
 	(cd "$dir" && apt-get $SID_APT download "$name=$ver" >/dev/null 2>"$dir/download.log") ||
-		die "cannot download $name=$ver from Debian sid (see $dir/download.log); sid may have moved on: pass the .deb file instead (snapshot.debian.org keeps old versions)"
+		die "cannot download $name=$ver from Debian sid (see $dir/download.log); sid may have moved on: pass the .deb file instead (Debian's snapshot archive keeps old versions)"
 	for f in "$dir/${name}_"*.deb; do [ -f "$f" ] && break; done
 	[ -f "$f" ] || die "downloaded $name but cannot find its .deb in $dir"
 	# the name the Debian pool gives it (apt keeps the epoch, URL-encoded)
