@@ -36,10 +36,7 @@ export class MachineBus implements Bus {
 
   private find(paddr: number, size: number): Window | null {
     for (const w of this.windows) {
-      if (paddr >= w.base && paddr + size <= w.base + w.size) {
-        this.stats?.add(`mmio ${w.device.name}`);
-        return w;
-      }
+      if (paddr >= w.base && paddr + size <= w.base + w.size) return w;
     }
     return null;
   }
@@ -48,12 +45,20 @@ export class MachineBus implements Bus {
     if (paddr >= this.ramBase && paddr + size <= this.ramBase + this.ramSize) return this.readRam(paddr, size);
     const w = this.find(paddr, size);
     if (!w) return null;
+    const started = this.stats ? process.hrtime.bigint() : 0n;
     const off = paddr - w.base;
+    let v: number | bigint;
     if (size === 8) {
-      if (w.device.mmioRead64) return w.device.mmioRead64(off);
-      return BigInt(w.device.mmioRead(off, 4)) | (BigInt(w.device.mmioRead(off + 4, 4)) << 32n);
-    }
-    return w.device.mmioRead(off, size);
+      if (w.device.mmioRead64) v = w.device.mmioRead64(off);
+      else v = BigInt(w.device.mmioRead(off, 4)) | (BigInt(w.device.mmioRead(off + 4, 4)) << 32n);
+    } else v = w.device.mmioRead(off, size);
+    this.account(w, started);
+    return v;
+  }
+
+  /** Counts an MMIO exit and the host time it took. */
+  private account(w: Window, started: bigint): void {
+    this.stats?.add(`mmio ${w.device.name}`, Number(process.hrtime.bigint() - started));
   }
 
   write(paddr: number, size: number, value: number | bigint): boolean {
@@ -63,6 +68,7 @@ export class MachineBus implements Bus {
     }
     const w = this.find(paddr, size);
     if (!w) return false;
+    const started = this.stats ? process.hrtime.bigint() : 0n;
     const off = paddr - w.base;
     if (size === 8) {
       const v = BigInt.asUintN(64, BigInt(value));
@@ -72,6 +78,7 @@ export class MachineBus implements Bus {
         w.device.mmioWrite(off + 4, 4, Number(v >> 32n));
       }
     } else w.device.mmioWrite(off, size, Number(value));
+    this.account(w, started);
     return true;
   }
 
