@@ -4,7 +4,8 @@
 // - Registers are 32-bit; other widths or misaligned accesses below 0x100 read 0 and are ignored.
 //   The config space (0x100+) is read byte-accurately in 1, 2 or 4 bytes.
 // - FEATURES_OK is refused (left clear, as §3.1.1 asks) when the driver accepted a feature the
-//   device did not offer or left out VIRTIO_F_VERSION_1: this transport is modern only.
+//   device did not offer. A driver that leaves out VIRTIO_F_VERSION_1 is still served, with the
+//   modern layout (the device "MAY fail" it, §6.1, but QEMU does not, and xv6 never sets it).
 // - Queue registers are frozen after DRIVER_OK and while the queue is ready ("the driver MUST
 //   NOT access" them then); QueueReady = 1 before FEATURES_OK is ignored too (the ring format
 //   depends on the features). QueueReady = 0 is always honoured: it is how the spec says a
@@ -16,8 +17,8 @@
 //   error for it and Linux never does it.
 // - DEVICE_NEEDS_RESET stops every queue, sets status bit 0x40 and, after DRIVER_OK, raises a
 //   configuration-change interrupt (§2.1.2).
-// VendorID is 0x50564d00: "PVM" in the high bytes, so a guest can tell paravm's devices apart
-// (QEMU uses 0x554d4551 "QEMU"; the driver ignores the value).
+// VendorID is QEMU's (0x554d4551, "QEMU"): bare-metal guests written for QEMU virt, xv6
+// among them, check it before they use a device, and paravm keeps QEMU virt's interface.
 
 import type { MmioDevice } from "../devices/device.js";
 import type { GuestMemory } from "./guestMemory.js";
@@ -33,7 +34,7 @@ import { Virtqueue, newVirtqueueState, type VirtqueueState } from "./virtqueue.j
 
 export const VIRTIO_MMIO_MAGIC = 0x74726976;
 export const VIRTIO_MMIO_VERSION = 2;
-export const PARAVM_VENDOR_ID = 0x50564d00;
+export const VENDOR_ID = 0x554d4551;
 
 /** Register offsets (§4.2.2). */
 export const MMIO = {
@@ -200,7 +201,7 @@ export class VirtioMmio implements MmioDevice, VirtioHost {
       case MMIO.DeviceID:
         return this.device.deviceId;
       case MMIO.VendorID:
-        return PARAVM_VENDOR_ID;
+        return VENDOR_ID;
       case MMIO.DeviceFeatures:
         return s.deviceFeaturesSel > 1 ? 0 : Number((this.offered >> BigInt(32 * s.deviceFeaturesSel)) & 0xffffffffn);
       case MMIO.QueueNumMax:
@@ -339,11 +340,7 @@ export class VirtioMmio implements MmioDevice, VirtioHost {
   private featuresAcceptable(): boolean {
     const s = this.state;
     const accepted = this.features;
-    return (
-      s.driverFeaturesBeyond === 0 &&
-      (accepted & ~this.offered) === 0n &&
-      (accepted & featureBit(VIRTIO_F_VERSION_1)) !== 0n
-    );
+    return s.driverFeaturesBeyond === 0 && (accepted & ~this.offered) === 0n;
   }
 
   /** Status = 0: the device and every queue back to their reset values. */
