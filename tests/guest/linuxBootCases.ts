@@ -39,7 +39,7 @@ export function defineBootTests(mode: "pv" | "full"): void {
   });
 
   test(`${mode} mode: a plain boot reaches a shell that runs commands`, () => {
-    const r = paravm(["--mode", mode, "--append", consoleArg], "echo paravm-$((6*7))\npoweroff -f\n");
+    const r = paravm(["--mode", mode, "--append", consoleArg], "\necho paravm-$((6*7))\npoweroff -f\n");
     assert.match(r.out, /paravm-42/, r.out.slice(-3000));
     assert.equal(r.status, 0, r.err);
   });
@@ -47,7 +47,7 @@ export function defineBootTests(mode: "pv" | "full"): void {
   test(`${mode} mode: two harts come up (HSM in pv, the firmware's lottery in full)`, () => {
     const r = paravm(
       ["--mode", mode, "--append", consoleArg, "--cpus", "2"],
-      "grep -c ^processor /proc/cpuinfo\npoweroff -f\n",
+      "\ngrep -c ^processor /proc/cpuinfo\npoweroff -f\n",
     );
     assert.match(r.out, /smp: Brought up 1 node, 2 CPUs/, r.out.slice(-3000));
     assert.match(r.out, /\n2\n/);

@@ -33,7 +33,7 @@ for (const mode of ["pv", "full"] as const) {
         "--timeout",
         "900",
       ],
-      { input: "uname -r\npoweroff -f\n", encoding: "latin1", maxBuffer: 64 << 20 },
+      { input: "\nuname -r\npoweroff -f\n", encoding: "latin1", maxBuffer: 64 << 20 },
     );
     const out = r.stdout.replace(/\r/g, "");
     assert.match(out, /Linux version \S+/, out.slice(-2000));
