@@ -337,13 +337,7 @@ export function execute(hart: Hart, budget: number): number {
             h.pc = pc;
             hart.localRetired = n;
             system(hart, inst, pc);
-            pc = h.pc;
-            if (hart.stop) {
-              n++;
-              hart.localRetired = n;
-              h.pc = pc;
-              return n;
-            }
+            pc = h.pc; // the instructions that end the slice set hart.stop: the check below returns
             break;
           }
           if (f3 === 4) illegal(hart, raw);
@@ -356,12 +350,6 @@ export function execute(hart: Hart, budget: number): number {
           if (old === null) illegal(hart, raw);
           x[rdw] = old;
           pc += len;
-          if (hart.stop) {
-            n++;
-            h.pc = pc;
-            hart.localRetired = n;
-            return n;
-          }
           break;
         }
         default:
