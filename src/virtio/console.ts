@@ -51,6 +51,11 @@ export class VirtioConsole implements VirtioDevice {
     return b;
   }
 
+  /** The driver has set DRIVER_OK: input given now reaches it (once it adds buffers). */
+  get driverReady(): boolean {
+    return this.host?.running ?? false;
+  }
+
   /** Host input for the guest: queued, delivered as receive buffers allow. */
   input(bytes: Uint8Array): void {
     if (bytes.length === 0) return;

@@ -11,6 +11,7 @@ import { Uart16550 } from "../devices/uart16550.js";
 import { VirtioEmptySlot } from "../devices/virtioEmptySlot.js";
 import type { BlockBackend } from "../virtio/blk/backend.js";
 import { VirtioBlk } from "../virtio/blk/device.js";
+import { VirtioConsole } from "../virtio/console.js";
 import { VIRTIO_MMIO_SIZE, VirtioMmio } from "../virtio/mmioTransport.js";
 import { VirtioRng } from "../virtio/rng.js";
 import type { VirtioDevice } from "../virtio/virtioDevice.js";
@@ -29,6 +30,9 @@ import { InputQueue } from "./inputQueue.js";
 import { HART_ISA } from "./isa.js";
 
 export type GuestMode = "pv" | "full";
+
+/** The consoles a guest can write to; host input goes to the one it wrote to last. */
+type ConsoleDevice = "uart" | "virtio" | "sbi";
 
 export interface VmConfig {
   mode: GuestMode;
@@ -67,6 +71,13 @@ export class Vm implements SbiHost {
   private readonly plic: Plic;
   private readonly rtc: GoldfishRtc;
   private readonly clint: Clint | null = null;
+  private readonly console: VirtioConsole;
+  /**
+   * Where input goes: the console the guest last wrote to (its /dev/console, after boot). Not
+   * the virtio console before the guest wrote to it: Linux drops input that reaches the port
+   * before its console is set up.
+   */
+  private activeConsole: ConsoleDevice | null;
   /** Per hart: HSM state and the SBI timer deadline (plain data, for snapshots). */
   readonly state: { hsm: Int32Array; timer: BigUint64Array };
   private end: VmEnd | null = null;
@@ -92,8 +103,12 @@ export class Vm implements SbiHost {
     this.plic = new Plic(contexts.length, (ctx, level) =>
       this.harts[contexts[ctx].hart].setInterruptLine(contexts[ctx].irq, level),
     );
+    this.activeConsole = pv ? null : "uart";
     this.uart = new Uart16550(
-      (b) => this.config.output(Uint8Array.of(b)),
+      (b) => {
+        this.activeConsole = "uart";
+        this.config.output(Uint8Array.of(b));
+      },
       (level) => this.plic.setIrq(PLATFORM.uart.irq, level),
     );
     this.rtc = new GoldfishRtc(
@@ -108,7 +123,11 @@ export class Vm implements SbiHost {
     this.bus.map(PLATFORM.rtc.base, PLATFORM.rtc.size, this.rtc);
     this.bus.map(PLATFORM.plic.base, this.plic.size, this.plic);
     this.bus.map(PLATFORM.uart.base, PLATFORM.uart.size, this.uart);
-    this.mapVirtio([...(config.disks ?? []).map((d) => new VirtioBlk(d)), new VirtioRng()]);
+    this.console = new VirtioConsole((bytes) => {
+      this.activeConsole = "virtio";
+      this.config.output(bytes);
+    });
+    this.mapVirtio([...(config.disks ?? []).map((d) => new VirtioBlk(d)), this.console, new VirtioRng()]);
     if (!pv) {
       this.clint = new Clint(this.harts, () => this.timebase.now());
       this.bus.map(PLATFORM.clint.base, PLATFORM.clint.size, this.clint);
@@ -214,6 +233,9 @@ export class Vm implements SbiHost {
     st.i32[S.MIDELEG] = (1 << 1) | (1 << 5) | (1 << 9);
     st.i32[S.MIE] = (1 << 1) | (1 << 5) | (1 << 9);
     st.i32[S.MCOUNTEREN] = -1;
+    // As OpenSBI leaves it: user mode may read cycle, time and instret (busybox's udhcpc and
+    // ping read time; a kernel without perf events never sets scounteren itself).
+    st.i32[S.SCOUNTEREN] = 7;
     st.s64[S.MENVCFG] = 1n << 63n; // Sstc on: the kernel programs stimecmp itself, without an SBI exit
     st.x[10] = BigInt(h);
     st.x[11] = a1;
@@ -248,10 +270,12 @@ export class Vm implements SbiHost {
   }
 
   consoleWrite(bytes: Uint8Array): void {
+    this.activeConsole = "sbi";
     this.config.output(bytes);
   }
 
   consoleRead(max: number): Uint8Array {
+    this.activeConsole = "sbi"; // a guest that polls the SBI console gets what is typed
     return this.input.take(max);
   }
 
@@ -387,11 +411,24 @@ export class Vm implements SbiHost {
     for (const hart of this.harts) hart.sstcDeadline();
     this.clint?.update();
     this.rtc.update();
-    // Input waits until the guest's driver enables receive interrupts: bytes sent before that
-    // would be flushed by the driver's start-up, and a script's commands lost.
-    // In pv mode the SBI console takes input too (getchar, DBCN read); whichever the guest uses wins.
-    if (this.uart.state.ier & 1) this.input.offer((b) => this.uart.receive(b));
+    this.routeInput();
   }
+
+  /**
+   * Host input goes to the console the guest wrote to last. The UART's waits until the driver
+   * enables receive interrupts: bytes sent before that would be flushed by the driver's
+   * start-up, and a script's commands lost. The SBI console (getchar, DBCN read) takes input
+   * when the guest asks for it.
+   */
+  private routeInput(): void {
+    if (this.input.size === 0) return;
+    if (this.activeConsole === "virtio") {
+      if (this.console.driverReady) this.console.input(this.input.take(this.input.size));
+    } else if (this.activeConsole === "uart") {
+      if (this.uart.state.ier & 1) this.input.offer((b) => this.uart.receive(b));
+    }
+  }
+
 
   /** Sleeps until the next timer deadline or console input. */
   private async sleep(): Promise<void> {
@@ -406,7 +443,7 @@ export class Vm implements SbiHost {
       const c = this.clint.update();
       if (c < next) next = c;
     }
-    if (this.config.mode === "pv" && this.input.size > 0 && !(this.uart.state.ier & 1)) return; // SBI getchar will take it
+    if (this.activeConsole === "sbi" && this.input.size > 0) return; // the guest polls for it
     const ms = next === NEVER ? 100 : Math.max(0, Math.min(100, Number(next - now) / (TIMEBASE_HZ / 1000)));
     const t0 = process.hrtime.bigint();
     await new Promise<void>((resolve) => {

@@ -24,7 +24,8 @@ function paravm(args: string[], input = "") {
 }
 
 export function defineBootTests(mode: "pv" | "full"): void {
-  const consoleArg = mode === "pv" ? "console=hvc0" : "console=ttyS0";
+  // hvc0 (virtio) starts late in boot: the SBI early console shows what comes before it.
+  const consoleArg = mode === "pv" ? "console=hvc0 earlycon=sbi" : "console=ttyS0";
   test(`${mode} mode: the default guest's self-test passes with a disk and an rng`, () => {
     const disk = join(dir, `${mode}.img`);
     const pattern = Buffer.alloc(4 << 20);
