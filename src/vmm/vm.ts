@@ -429,7 +429,6 @@ export class Vm implements SbiHost {
     }
   }
 
-
   /** Sleeps until the next timer deadline or console input. */
   private async sleep(): Promise<void> {
     const now = this.timebase.now();
