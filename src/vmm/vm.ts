@@ -407,6 +407,10 @@ export class Vm implements SbiHost {
       if (c < next) next = c;
     }
     if (this.config.mode === "pv" && this.input.size > 0 && !(this.uart.state.ier & 1)) return; // SBI getchar will take it
+    // Input the UART can take now is work, not a reason to wait: the next round hands it over
+    // (a guest that drained the receive FIFO and went to wfi would otherwise get the rest only
+    // at its next timer deadline, or after 100 ms, every 16 bytes).
+    if (this.input.size > 0 && this.uart.state.ier & 1 && this.uart.rxSpace() > 0) return;
     const ms = next === NEVER ? 100 : Math.max(0, Math.min(100, Number(next - now) / (TIMEBASE_HZ / 1000)));
     const t0 = process.hrtime.bigint();
     await new Promise<void>((resolve) => {
