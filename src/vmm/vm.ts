@@ -442,7 +442,13 @@ export class Vm implements SbiHost {
       const c = this.clint.update();
       if (c < next) next = c;
     }
-    if (this.activeConsole === "sbi" && this.input.size > 0) return; // the guest polls for it
+    if (this.input.size > 0) {
+      if (this.activeConsole === "sbi") return; // the guest polls for it
+      // Input the UART can take now is work, not a reason to wait: the next round hands it over
+      // (a guest that drained the receive FIFO and went to wfi would otherwise get the rest only
+      // at its next timer deadline, or after 100 ms, every 16 bytes).
+      if (this.activeConsole === "uart" && this.uart.state.ier & 1 && this.uart.rxSpace() > 0) return;
+    }
     const ms = next === NEVER ? 100 : Math.max(0, Math.min(100, Number(next - now) / (TIMEBASE_HZ / 1000)));
     const t0 = process.hrtime.bigint();
     await new Promise<void>((resolve) => {
