@@ -69,6 +69,11 @@ const HANDLERS: Partial<Record<number, Handler>> = {
   // Txattrwalk, Txattrcreate, Tauth and the 9P2000/.u messages: EOPNOTSUPP, as anything unknown.
 };
 
+export interface P9Options {
+  /** Fids per session (MAX_FIDS by default); past it, new fids are refused with EMFILE. */
+  maxFids?: number;
+}
+
 export interface P9State {
   /** The negotiated msize. */
   msize: number;
@@ -94,7 +99,7 @@ export class VirtioP9 implements VirtioDevice {
    */
   readonly state: P9State = { msize: DEFAULT_MSIZE };
   private host: VirtioHost | null = null;
-  private fids = new FidTable();
+  private fids: FidTable;
   private readonly configBytes: Uint8Array;
   private inFlight = 0;
   private waiters: (() => void)[] = [];
@@ -102,8 +107,10 @@ export class VirtioP9 implements VirtioDevice {
   constructor(
     readonly backend: FsBackend,
     readonly tag: string,
+    private readonly options: P9Options = {},
   ) {
     checkMountTag(tag);
+    this.fids = new FidTable(options.maxFids);
     const t = new TextEncoder().encode(tag);
     this.configBytes = new Uint8Array(2 + t.length);
     new DataView(this.configBytes.buffer).setUint16(0, t.length, true);
@@ -120,7 +127,7 @@ export class VirtioP9 implements VirtioDevice {
   }
 
   reset(): void {
-    this.endSession();
+    void this.endSession();
     this.state.msize = DEFAULT_MSIZE;
   }
 
@@ -135,9 +142,16 @@ export class VirtioP9 implements VirtioDevice {
     return this.fids.size;
   }
 
-  private endSession(): void {
-    this.fids.end();
-    this.fids = new FidTable();
+  /** At the VM's end: waits for requests in flight, then closes every open host file. */
+  async close(): Promise<void> {
+    await this.idle();
+    await this.endSession();
+  }
+
+  private endSession(): Promise<void> {
+    const old = this.fids;
+    this.fids = new FidTable(this.options.maxFids);
+    return old.end();
   }
 
   notify(queue: number): void {
@@ -214,7 +228,7 @@ export class VirtioP9 implements VirtioDevice {
     const requested = r.u32();
     const version = r.str();
     if (requested < MIN_MSIZE) throw new P9Error(EINVAL, `msize ${requested} below ${MIN_MSIZE}`);
-    this.endSession();
+    void this.endSession();
     this.state.msize = Math.min(requested, MAX_MSIZE);
     w.u32(this.state.msize).str(version.startsWith(P.VERSION_9P2000_L) ? P.VERSION_9P2000_L : "unknown");
   }

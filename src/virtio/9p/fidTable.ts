@@ -91,15 +91,17 @@ export class FidTable {
     }
   }
 
-  /** Ends the session: every fid is clunked. */
-  end(): void {
+  /** Ends the session: every fid is clunked. Resolves when their files are closed. */
+  end(): Promise<void> {
     this.ended = true;
-    for (const f of this.fids.values()) closeOpen(f);
+    const closing = [...this.fids.values()].map(closeOpen);
     this.fids.clear();
+    return Promise.all(closing).then(() => {});
   }
 }
 
-function closeOpen(f: Fid): void {
-  if (f.open?.kind === "file") void f.open.file.close().catch(() => {});
+function closeOpen(f: Fid): Promise<void> {
+  const open = f.open;
   f.open = null;
+  return open?.kind === "file" ? open.file.close().catch(() => {}) : Promise.resolve();
 }
