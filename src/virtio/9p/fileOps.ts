@@ -85,9 +85,10 @@ function openFile(req: Request, n: number) {
 
 /** Tread fid[4] offset[8] count[4] → Rread count[4] data; count shrinks to what msize and the buffers hold. */
 export const read: Handler = async (req, r, w) => {
-  const file = openFile(req, r.u32());
+  const n = r.u32();
   const offset = r.u64();
   const count = Math.min(r.u32(), req.room - 4);
+  const file = openFile(req, n);
   // Past 2^53 nothing can be stored: the end of any file.
   const data = offset > BigInt(Number.MAX_SAFE_INTEGER) ? new Uint8Array(0) : await file.read(Number(offset), count);
   w.u32(data.length).bytes(data);
@@ -95,11 +96,13 @@ export const read: Handler = async (req, r, w) => {
 
 /** Twrite fid[4] offset[8] count[4] data[count] → Rwrite count[4]. */
 export const write: Handler = async (req, r, w) => {
-  const file = openFile(req, r.u32());
-  const offset = r.u64Number(EFBIG);
+  const n = r.u32();
+  const offset = r.u64();
   const data = r.bytesOf(r.u32());
+  const file = openFile(req, n);
+  if (offset > BigInt(Number.MAX_SAFE_INTEGER)) throw new P9Error(EFBIG, "offset past 2^53");
   if (!file.writable) throw new P9Error(EBADF, "fid not open for writing");
-  w.u32(await file.write(offset, data));
+  w.u32(await file.write(Number(offset), data));
 };
 
 interface Entry {
@@ -158,8 +161,9 @@ export const readdir: Handler = async (req, r, w) => {
 
 /** Tfsync fid[4] datasync[4] → Rfsync. A fid without an open file has nothing to flush. */
 export const fsync: Handler = async (req, r) => {
-  const open = req.fids.get(r.u32()).open;
+  const n = r.u32();
   const dataOnly = r.remaining >= 4 ? r.u32() !== 0 : false;
+  const open = req.fids.get(n).open;
   if (open?.kind === "file") await open.file.sync(dataOnly);
 };
 

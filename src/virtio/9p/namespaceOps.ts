@@ -1,5 +1,6 @@
 // Changing names: Tmkdir, Tsymlink, Tmknod, Tlink, Trename, Trenameat, Tunlinkat, Tremove.
-// Each is refused with EROFS on a read-only share, after its fids were checked.
+// Each reads all its fields first (a message cut short is EINVAL whatever its fids), then
+// checks its fids, and is refused with EROFS on a read-only share.
 
 import { ENOTDIR, EROFS, P9Error } from "./errno.js";
 import type { Fid } from "./fidTable.js";
@@ -20,10 +21,11 @@ function writable(req: Request): void {
 
 /** Tmkdir dfid[4] name[s] mode[4] gid[4] → Rmkdir qid. */
 export const mkdir: Handler = async (req, r, w) => {
-  const dir = dirFid(req, r.u32());
+  const dfid = r.u32();
   const name = r.str();
   const mode = r.u32();
   r.u32(); // gid
+  const dir = dirFid(req, dfid);
   writable(req);
   const path = childPath(dir.path, name);
   await req.backend.mkdir(path, mode);
@@ -32,10 +34,11 @@ export const mkdir: Handler = async (req, r, w) => {
 
 /** Tsymlink fid[4] name[s] symtgt[s] gid[4] → Rsymlink qid. The target is stored as text. */
 export const symlink: Handler = async (req, r, w) => {
-  const dir = dirFid(req, r.u32());
+  const dfid = r.u32();
   const name = r.str();
   const target = r.str();
   r.u32(); // gid
+  const dir = dirFid(req, dfid);
   writable(req);
   const path = childPath(dir.path, name);
   await req.backend.symlink(path, target);
@@ -47,12 +50,13 @@ export const symlink: Handler = async (req, r, w) => {
  * (the backend says EPERM to devices, FIFOs and sockets, as an unprivileged mknod would).
  */
 export const mknod: Handler = async (req, r, w) => {
-  const dir = dirFid(req, r.u32());
+  const dfid = r.u32();
   const name = r.str();
   const mode = r.u32();
   r.u32(); // major
   r.u32(); // minor
   r.u32(); // gid
+  const dir = dirFid(req, dfid);
   writable(req);
   const path = childPath(dir.path, name);
   await req.backend.mknod(path, mode);
@@ -61,9 +65,11 @@ export const mknod: Handler = async (req, r, w) => {
 
 /** Tlink dfid[4] fid[4] name[s] → Rlink: a new name in dfid for fid's file. */
 export const link: Handler = async (req, r) => {
-  const dir = dirFid(req, r.u32());
-  const target = req.fids.get(r.u32());
+  const dfid = r.u32();
+  const fid = r.u32();
   const name = r.str();
+  const dir = dirFid(req, dfid);
+  const target = req.fids.get(fid);
   writable(req);
   await req.backend.link(target.path, childPath(dir.path, name));
 };
@@ -76,26 +82,31 @@ async function rename(req: Request, from: string, to: string): Promise<void> {
 
 /** Trename fid[4] dfid[4] name[s] → Rrename: fid's file moves into dfid as name. */
 export const renameFid: Handler = async (req, r) => {
-  const fid = req.fids.get(r.u32());
-  const dir = dirFid(req, r.u32());
+  const fidN = r.u32();
+  const dfid = r.u32();
   const name = r.str();
+  const fid = req.fids.get(fidN);
+  const dir = dirFid(req, dfid);
   await rename(req, fid.path, childPath(dir.path, name));
 };
 
 /** Trenameat olddirfid[4] oldname[s] newdirfid[4] newname[s] → Rrenameat. */
 export const renameat: Handler = async (req, r) => {
-  const oldDir = dirFid(req, r.u32());
+  const oldDfid = r.u32();
   const oldName = r.str();
-  const newDir = dirFid(req, r.u32());
+  const newDfid = r.u32();
   const newName = r.str();
+  const oldDir = dirFid(req, oldDfid);
+  const newDir = dirFid(req, newDfid);
   await rename(req, childPath(oldDir.path, oldName), childPath(newDir.path, newName));
 };
 
 /** Tunlinkat dirfd[4] name[s] flags[4] → Runlinkat; flags AT_REMOVEDIR (0x200) removes a directory. */
 export const unlinkat: Handler = async (req, r) => {
-  const dir = dirFid(req, r.u32());
+  const dfid = r.u32();
   const name = r.str();
   const flags = r.u32();
+  const dir = dirFid(req, dfid);
   writable(req);
   await req.backend.remove(childPath(dir.path, name), (flags & AT_REMOVEDIR) !== 0);
 };

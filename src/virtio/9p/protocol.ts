@@ -140,13 +140,6 @@ export class Reader {
     return this.view.getBigUint64(this.take(8), true);
   }
 
-  /** A u64 that must be a safe JS integer (offsets, sizes); larger values give `tooBig`. */
-  u64Number(tooBig: number = EINVAL): number {
-    const v = this.u64();
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new P9Error(tooBig, "64-bit value out of range");
-    return Number(v);
-  }
-
   bytesOf(n: number): Uint8Array {
     const at = this.take(n);
     return this.bytes.subarray(at, at + n);
