@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { existsSync, lstatSync, readFileSync, readlinkSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MAX_MSIZE } from "../../src/virtio/9p/device.js";
+import { checkDistinctTags, openShare, parseShareSpec } from "../../src/virtio/9p/share.js";
 import { MMIO } from "../../src/virtio/mmioTransport.js";
 import { Enc, errnoOf, QTDIR, QTFILE, QTSYMLINK } from "./p9Client.js";
 import { makeShare, O_CREAT, O_DIRECTORY, O_EXCL, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY } from "./p9Fixture.js";
@@ -321,4 +322,20 @@ test("virtio-9p: a session ends at Tversion and at reset", async (t) => {
   c.drv.w(MMIO.Status, 0);
   assert.equal(c.device.fidCount, 0);
   assert.equal(c.device.state.msize, 8192);
+});
+
+test("virtio-9p: --share specs are parsed and checked", (t) => {
+  const { dir } = makeShare(t);
+  assert.deepEqual(parseShareSpec("/a/b:tag"), { dir: "/a/b", tag: "tag", readOnly: false });
+  assert.deepEqual(parseShareSpec("/a:b/c:t,ro"), { dir: "/a:b/c", tag: "t", readOnly: true });
+  for (const bad of ["", "/a", "/a:", ":tag", "/a:t,rw", "/a:t,ro,x", "/a:" + "x".repeat(256), "/a:t\0"]) {
+    assert.throws(() => parseShareSpec(bad), Error, JSON.stringify(bad));
+  }
+  const device = openShare(parseShareSpec(`${dir}:host,ro`));
+  assert.equal(device.tag, "host");
+  assert.equal(device.backend.readOnly, true);
+  assert.throws(() => openShare({ dir: join(dir, "missing"), tag: "x", readOnly: false }), /does not exist/);
+  assert.throws(() => openShare({ dir: join(dir, "hello.txt"), tag: "x", readOnly: false }), /not a directory/);
+  assert.throws(() => checkDistinctTags([parseShareSpec("/a:t"), parseShareSpec("/b:t")]), /two shares/);
+  checkDistinctTags([parseShareSpec("/a:t"), parseShareSpec("/b:u")]);
 });

@@ -38,7 +38,7 @@ export const MAX_MSIZE = 512 * 1024;
 export const MIN_MSIZE = 4096;
 /** The msize before any Tversion: the classic 9P default. */
 const DEFAULT_MSIZE = 8192;
-/** Mount tags: at most this many UTF-8 bytes (QEMU's limit too). */
+/** Mount tags: at most this many UTF-8 bytes (a Linux mount source, read from a u16-length config field). */
 export const MAX_TAG_BYTES = 255;
 
 const HANDLERS: Partial<Record<number, Handler>> = {
