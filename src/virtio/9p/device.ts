@@ -12,6 +12,16 @@
 // thrown out of notify(). A chain with no room even for an Rlerror cannot be answered: the
 // device goes DEVICE_NEEDS_RESET, as virtio-blk does for a request without a status byte
 // (Linux always gives room for an Rlerror).
+//
+// Where this server answers differently from QEMU's virtio-9p, on purpose:
+// - an unknown fid is EBADF (QEMU: ENOENT, which reads as "the file is gone");
+// - at most MAX_FIDS fids per session, then EMFILE (QEMU has no limit);
+// - msize below 4096 is Rlerror EINVAL; msize is capped at MAX_MSIZE;
+// - qid.version is always 0 (QEMU derives it from mtime and size);
+// - Tflush is answered at once, the flushed request still completes into its own chain;
+// - no xattrs (EOPNOTSUPP), Tmknod makes regular files only, special files are never opened,
+//   and created files are not chowned to the guest's uid/gid (QEMU's passthrough model would);
+// - Treaddir offsets are entry indices of a listing taken at offset 0, with "." and "..".
 
 import { gather, scatter } from "../chainBuffers.js";
 import { featureBit, type VirtioDevice, type VirtioHost } from "../virtioDevice.js";
