@@ -54,6 +54,14 @@ export class FakeGuest {
     this.bytes.set(data, addr - RAM_BASE);
   }
 
+  /** Where the next buffer goes; `rewind` to it frees every buffer allocated since. */
+  get allocMark(): number {
+    return this.next;
+  }
+  rewind(mark: number): void {
+    this.next = mark;
+  }
+
   /** A fresh buffer in the data area, 16-byte aligned. */
   alloc(length: number, fill?: Uint8Array): number {
     const addr = this.next;
@@ -237,6 +245,29 @@ export class TestDriver {
     this.publish(q, head);
     this.kick(q);
     return head;
+  }
+
+  /**
+   * One request: each of `out` in its own readable descriptor, then a writable descriptor of
+   * each length in `inLens`. Returns the head and the writable buffers' addresses.
+   */
+  request(q: number, out: Uint8Array[], inLens: number[]): { head: number; ins: number[] } {
+    const descs: Desc[] = out.map((o) => ({ addr: this.guest.alloc(o.length, o), len: o.length }));
+    const ins = inLens.map((n) => this.guest.alloc(n));
+    ins.forEach((addr, k) => descs.push({ addr, len: inLens[k], flags: DESC_WRITE }));
+    return { head: this.submit(q, descs), ins };
+  }
+
+  /** The first `length` bytes of the stream the writable buffers `ins` (of `inLens` bytes) make up. */
+  readStream(ins: number[], inLens: number[], length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    let at = 0;
+    ins.forEach((addr, k) => {
+      const n = Math.min(inLens[k], length - at);
+      if (n > 0) out.set(this.guest.read(addr, n), at);
+      at += Math.max(n, 0);
+    });
+    return out;
   }
 
   usedIdx(q: number): number {

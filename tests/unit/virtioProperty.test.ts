@@ -2,9 +2,14 @@
 // avail rings, the device never throws, never writes guest RAM outside the writable buffers
 // the rings describe and the used rings, and does bounded work.
 
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import fc from "fast-check";
+import { VirtioP9 } from "../../src/virtio/9p/device.js";
+import { HostFsBackend } from "../../src/virtio/9p/hostFsBackend.js";
 import { VirtioBlk } from "../../src/virtio/blk/device.js";
 import { MemoryBackend } from "../../src/virtio/blk/memoryBackend.js";
 import { VirtioConsole } from "../../src/virtio/console.js";
@@ -164,7 +169,48 @@ const caseFor = (device: () => VirtioDevice): fc.Arbitrary<Case> => {
   });
 };
 
-/** Fills the data area with bytes that often look like virtio-blk request headers. */
+/** 9P T-message types, and names, that the filler below writes into the data area. */
+const P9_TYPES = [100, 104, 110, 12, 14, 116, 118, 40, 24, 26, 72, 76, 74, 120, 122, 108, 8, 16, 22, 52, 54, 30, 255];
+const P9_NAMES = ["sub", "..", "f", "x", "", "/", "a\0b"];
+
+/** A 9P message at `a`: Tversion, Tattach or Twalk often well-formed, other types with random fields. */
+function fillP9(guest: FakeGuest, a: number, next: () => number): void {
+  const type = P9_TYPES[next() % P9_TYPES.length];
+  const bytes: number[] = [];
+  const u16 = (v: number) => bytes.push(v & 0xff, (v >> 8) & 0xff);
+  const u32 = (v: number) => {
+    u16(v & 0xffff);
+    u16(v >>> 16);
+  };
+  const str = (s: string) => {
+    u16(s.length);
+    bytes.push(...[...s].map((ch) => ch.charCodeAt(0)));
+  };
+  if (type === 100) {
+    u32(next() % 3 ? 8192 : next());
+    str("9P2000.L");
+  } else if (type === 104) {
+    u32(next() % 4);
+    u32(0xffffffff);
+    str("");
+    str("");
+    u32(0);
+  } else if (type === 110) {
+    u32(next() % 4);
+    u32(next() % 4);
+    u16(1);
+    str(P9_NAMES[next() % P9_NAMES.length]);
+  } else {
+    for (let i = 0; i < 6; i++) u32(i === 0 ? next() % 4 : next());
+  }
+  const size = next() % 8 ? 7 + bytes.length : next() % 128;
+  guest.w32(a, size);
+  guest.w8(a + 4, type);
+  guest.w16(a + 5, next() & 0xffff);
+  bytes.slice(0, 56).forEach((b, i) => guest.w8(a + 7 + i, b));
+}
+
+/** Fills the data area with bytes that often look like virtio-blk requests or 9P messages. */
 function fillData(guest: FakeGuest, seed: number): void {
   let x = seed | 1;
   const next = () => {
@@ -176,6 +222,10 @@ function fillData(guest: FakeGuest, seed: number): void {
   for (let a = DATA_BASE; a < RAM_BASE + RAM_SIZE; a += 4) guest.w32(a, next());
   const types = [0, 1, 4, 8, 11, 13, 99];
   for (let a = DATA_BASE; a < DATA_BASE + 400 * 64; a += 64) {
+    if ((a - DATA_BASE) % 128) {
+      fillP9(guest, a, next);
+      continue;
+    }
     guest.w32(a, types[next() % types.length]);
     guest.w64(a + 8, BigInt(next() % 72));
     // Behind it, a discard/write-zeroes segment.
@@ -248,7 +298,7 @@ async function runCase(make: () => VirtioDevice, c: Case): Promise<void> {
   for (let q = 0; q < c.queues.length; q++) drv.kick(q);
   drv.kick(c.queues.length); // past the last queue
   for (let q = 0; q < c.queues.length; q++) drv.kick(q); // again: nothing new
-  if (device instanceof VirtioBlk) await device.idle();
+  if (device instanceof VirtioBlk || device instanceof VirtioP9) await device.idle();
 
   for (let i = 0; i < RAM_SIZE; i++) {
     if (before[i] !== guest.bytes[i] && !allowed[i]) {
@@ -262,12 +312,20 @@ async function runCase(make: () => VirtioDevice, c: Case): Promise<void> {
   });
   // The transport still answers.
   assert.equal(drv.r(MMIO.MagicValue), 0x74726976);
+  if (device instanceof VirtioP9) await device.close();
 }
+
+/** The 9p device's share: a scratch directory with a file and a subdirectory. */
+const shareDir = mkdtempSync(join(tmpdir(), "paravm-9p-prop-"));
+mkdirSync(join(shareDir, "sub"));
+writeFileSync(join(shareDir, "f"), "file");
+after(() => rmSync(shareDir, { recursive: true, force: true }));
 
 const DEVICES: [string, () => VirtioDevice][] = [
   ["virtio-rng", () => new VirtioRng()],
   ["virtio-console", () => new VirtioConsole(() => {})],
   ["virtio-blk", () => new VirtioBlk(new MemoryBackend(new Uint8Array(64 * 512).fill(0x5a), { id: "prop" }))],
+  ["virtio-9p", () => new VirtioP9(new HostFsBackend(shareDir), "prop")],
 ];
 
 for (const [name, make] of DEVICES) {
