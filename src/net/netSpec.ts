@@ -23,7 +23,7 @@ function port(text: string, what: string, spec: string, allowZero: boolean): num
 
 /** tcp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT (the protocol may be left out; tcp is the only one). */
 export function parseHostForward(text: string, spec: string): HostForward {
-  const m = /^(?:(tcp|udp):)?([^:]*):(\d*)-([^:]*):(\d*)$/.exec(text);
+  const m = /^(?:(tcp|udp)?:)?([^:]*):(\d*)-([^:]*):(\d*)$/.exec(text);
   if (!m)
     throw new Error(`--net ${spec}: hostfwd wants [tcp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT, not '${text}'`);
   const [, proto, hostAddr, hostPort, guestAddr, guestPort] = m;
