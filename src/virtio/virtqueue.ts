@@ -216,6 +216,21 @@ export class Virtqueue {
     return null;
   }
 
+  /**
+   * Hands back the last `count` chains taken by pop() and not pushed (QEMU's virtqueue_rewind):
+   * a device that needs several buffers for one packet and found too few leaves them with the
+   * driver and tries again on the next notification. The caller must drop those chains. With
+   * EVENT_IDX the driver is asked to notify at the next entry it adds, since the ones given
+   * back are already published.
+   */
+  rewind(count: number): void {
+    const s = this.state;
+    if (!this.running || !(count > 0)) return;
+    s.lastAvail = (s.lastAvail - Math.min(count, s.size)) & 0xffff;
+    const r = this.views();
+    if (r && s.eventIdx) r.usedView.setUint16(4 + 8 * r.size, r.availView.getUint16(2, true), true);
+  }
+
   /** EVENT_IDX: asks the driver for a notification when it makes the next entry available. */
   private setAvailEvent(r: Rings): void {
     if (this.state.eventIdx) r.usedView.setUint16(4 + 8 * r.size, this.state.lastAvail, true);
