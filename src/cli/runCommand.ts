@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { DEFAULT_GUEST_DIR, readArtefact } from "../machine/guestArtefacts.js";
 import { ImageError, isLinuxImage, maybeGunzip } from "../machine/linuxImage.js";
 import { ElfError } from "../machine/elfLoader.js";
+import { PLATFORM } from "../machine/platform.js";
 import { LayoutError } from "../vmm/bootLayout.js";
 import { type GuestMode, Vm, type VmEnd } from "../vmm/vm.js";
 import { parseSize } from "../util/size.js";
@@ -12,7 +13,12 @@ import { attachTerminal } from "./terminal.js";
 import { FileBackend } from "../virtio/blk/fileBackend.js";
 import type { BlockBackend } from "../virtio/blk/backend.js";
 import { UsageError } from "./usageError.js";
+import { checkDistinctTags, openShare, parseShareSpec, type Share } from "../virtio/9p/share.js";
+import { parseNetSpec } from "../net/netSpec.js";
+import { UserNetwork } from "../net/userNetwork.js";
 
+/** virtio-mmio slots left once the console and the rng have theirs. */
+const VIRTIO_SLOTS_FOR_USER = PLATFORM.virtio.slots - 2;
 const DEFAULT_FIRMWARE = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin";
 
 export const RUN_HELP = `Usage: paravm run [options]
@@ -35,6 +41,14 @@ Options:
   --disk FILE[,ro][,serial=ID]
                      a raw disk image as virtio-blk (repeatable: vda, vdb, …); ro makes
                      guest writes fail; a writable image is locked (FILE.lock)
+  --share HOSTDIR:TAG[,ro]
+                     a host folder as virtio-9p (repeatable); in the guest:
+                     mount -t 9p -o trans=virtio,version=9p2000.L TAG /mnt;
+                     ro refuses every change; nothing outside HOSTDIR is reachable
+  --net user[,hostfwd=tcp::HOSTPORT-:GUESTPORT]…[,mac=52:54:00:…]
+                     a virtio-net card on a user-mode network (repeatable): DHCP gives
+                     10.0.2.15; 10.0.2.2 is the host's 127.0.0.1; 10.0.2.3 answers DNS;
+                     hostfwd forwards host TCP ports into the guest
   --stats            at exit, print exits by cause with host time, and guest MIPS
   --timeout S        end a guest still running after S seconds (exit status 124)
   -h, --help         this text
@@ -76,9 +90,6 @@ export async function runCommand(args: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}' (see paravm run --help)`);
-  for (const opt of ["share", "net"] as const) {
-    if (values[opt]) throw new UsageError(`--${opt} is not available yet (virtio-9p and virtio-net are still to come)`);
-  }
   const mode = (values.mode ?? "pv") as GuestMode;
   if (mode !== "pv" && mode !== "full") throw new UsageError(`--mode must be pv or full, not '${values.mode}'`);
   const memory = values.memory === undefined ? 256 * 1024 * 1024 : parseSize(values.memory);
@@ -117,8 +128,21 @@ export async function runCommand(args: string[]): Promise<number> {
     if (e instanceof ImageError) throw new UsageError(e.message);
     throw e;
   }
+  const virtioCount = (values.disk?.length ?? 0) + (values.net?.length ?? 0) + (values.share?.length ?? 0);
+  if (virtioCount > VIRTIO_SLOTS_FOR_USER)
+    throw new UsageError(
+      `at most ${VIRTIO_SLOTS_FOR_USER} --disk, --net and --share in all (the console and rng take 2 of ${PLATFORM.virtio.slots} virtio slots)`,
+    );
+  const shares = openShares(values.share ?? []);
   const disks: BlockBackend[] = [];
-  for (const spec of values.disk ?? []) disks.push(await openDisk(spec));
+  const nets: { backend: UserNetwork; mac: Uint8Array }[] = [];
+  try {
+    for (const spec of values.disk ?? []) disks.push(await openDisk(spec));
+    for (const [i, spec] of (values.net ?? []).entries()) nets.push(await openNet(spec, i));
+  } catch (e) {
+    await closeAll(disks, nets);
+    throw e;
+  }
   const append = values.append ?? (mode === "pv" ? "console=hvc0 earlycon=sbi" : "console=ttyS0");
   const dtb = values.dtb ? readFile(values.dtb, "device tree") : undefined;
 
@@ -145,6 +169,8 @@ export async function runCommand(args: string[]): Promise<number> {
           firmware,
           dtb,
           disks,
+          shares,
+          nets,
           output: (b) => term.write(b),
         });
       } catch (e) {
@@ -153,12 +179,13 @@ export async function runCommand(args: string[]): Promise<number> {
         throw e;
       }
       end = await vm.run();
+      await vm.close();
       if (end.kind !== "reboot") break;
     }
   } finally {
     if (timer) clearTimeout(timer);
     term.close();
-    for (const d of disks) await (d as FileBackend).close();
+    await closeAll(disks, nets);
   }
   if (values.stats && vm) {
     const s = (performance.now() - started) / 1000;
@@ -190,4 +217,48 @@ async function openDisk(spec: string): Promise<BlockBackend> {
   } catch (e) {
     throw new UsageError(`--disk ${path}: ${(e as Error).message}`);
   }
+}
+
+/** --share HOSTDIR:TAG[,ro]… */
+function openShares(specs: string[]): Share[] {
+  const parsed = specs.map((s) => {
+    try {
+      return parseShareSpec(s);
+    } catch (e) {
+      throw new UsageError(`--share ${s}: ${(e as Error).message}`);
+    }
+  });
+  try {
+    checkDistinctTags(parsed);
+  } catch (e) {
+    throw new UsageError(`--share: ${(e as Error).message}`);
+  }
+  return parsed.map((s) => {
+    try {
+      return openShare(s);
+    } catch (e) {
+      throw new UsageError(`--share ${s.dir}: ${(e as Error).message}`);
+    }
+  });
+}
+
+/** --net user[,…]; the i-th card gets QEMU's MAC plus i unless the spec names one. */
+async function openNet(spec: string, i: number): Promise<{ backend: UserNetwork; mac: Uint8Array }> {
+  let parsed;
+  try {
+    parsed = parseNetSpec(spec);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const mac = parsed.mac ?? Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56 + i);
+  try {
+    return { backend: await UserNetwork.create({ hostfwd: parsed.hostfwd, guestMac: mac }), mac };
+  } catch (e) {
+    throw new UsageError(`--net ${spec}: ${(e as Error).message}`);
+  }
+}
+
+async function closeAll(disks: BlockBackend[], nets: { backend: UserNetwork }[]): Promise<void> {
+  for (const d of disks) await (d as FileBackend).close();
+  for (const n of nets) await n.backend.close();
 }

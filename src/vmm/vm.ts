@@ -11,8 +11,12 @@ import { Uart16550 } from "../devices/uart16550.js";
 import { VirtioEmptySlot } from "../devices/virtioEmptySlot.js";
 import type { BlockBackend } from "../virtio/blk/backend.js";
 import { VirtioBlk } from "../virtio/blk/device.js";
+import { VirtioP9 } from "../virtio/9p/device.js";
+import type { Share } from "../virtio/9p/share.js";
 import { VirtioConsole } from "../virtio/console.js";
 import { VIRTIO_MMIO_SIZE, VirtioMmio } from "../virtio/mmioTransport.js";
+import type { NetBackend } from "../virtio/net/backend.js";
+import { VirtioNet } from "../virtio/net/device.js";
 import { VirtioRng } from "../virtio/rng.js";
 import type { VirtioDevice } from "../virtio/virtioDevice.js";
 import { Sbi } from "../hypervisor/sbi.js";
@@ -49,6 +53,10 @@ export interface VmConfig {
   output: (bytes: Uint8Array) => void;
   /** Block devices (--disk), in order: /dev/vda, /dev/vdb … */
   disks?: BlockBackend[];
+  /** Shared folders (--share), as virtio-9p devices. */
+  shares?: Share[];
+  /** Network cards (--net), in order: eth0, eth1 … */
+  nets?: { backend: NetBackend; mac?: Uint8Array }[];
 }
 
 /** How a run ended. */
@@ -72,6 +80,8 @@ export class Vm implements SbiHost {
   private readonly rtc: GoldfishRtc;
   private readonly clint: Clint | null = null;
   private readonly console: VirtioConsole;
+  private readonly shares: VirtioP9[];
+  private readonly nets: VirtioNet[];
   /**
    * Where input goes: the console the guest last wrote to (its /dev/console, after boot). Not
    * the virtio console before the guest wrote to it: Linux drops input that reaches the port
@@ -127,7 +137,15 @@ export class Vm implements SbiHost {
       this.activeConsole = "virtio";
       this.config.output(bytes);
     });
-    this.mapVirtio([...(config.disks ?? []).map((d) => new VirtioBlk(d)), this.console, new VirtioRng()]);
+    this.shares = (config.shares ?? []).map((s) => new VirtioP9(s.backend, s.tag));
+    this.nets = (config.nets ?? []).map((n) => new VirtioNet(n.backend, { mac: n.mac }));
+    this.mapVirtio([
+      ...(config.disks ?? []).map((d) => new VirtioBlk(d)),
+      ...this.nets,
+      ...this.shares,
+      this.console,
+      new VirtioRng(),
+    ]);
     if (!pv) {
       this.clint = new Clint(this.harts, () => this.timebase.now());
       this.bus.map(PLATFORM.clint.base, PLATFORM.clint.size, this.clint);
@@ -364,7 +382,14 @@ export class Vm implements SbiHost {
         traps.add(`trap to ${target}: ${name}`, 0, n);
       });
     }
-    return `${this.stats.format()}\n\n${traps.format("guest trap (no exit)")}`;
+    const net = this.nets.flatMap((n) => Object.entries({ ...n.stats(), ...n.backend.stats?.() }));
+    const netText = net.length ? "\n\n" + net.map(([k, v]) => `${k.padEnd(40)} ${v}`).join("\n") : "";
+    return `${this.stats.format()}\n\n${traps.format("guest trap (no exit)")}${netText}`;
+  }
+
+  /** After the run: closes what the devices hold open on the host (9p's files). */
+  async close(): Promise<void> {
+    for (const s of this.shares) await s.close();
   }
 
   instructions(): number {

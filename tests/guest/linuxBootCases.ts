@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,17 +26,35 @@ function paravm(args: string[], input = "") {
 export function defineBootTests(mode: "pv" | "full"): void {
   // hvc0 (virtio) starts late in boot: the SBI early console shows what comes before it.
   const consoleArg = mode === "pv" ? "console=hvc0 earlycon=sbi" : "console=ttyS0";
-  test(`${mode} mode: the default guest's self-test passes with a disk and an rng`, () => {
+  test(`${mode} mode: the default guest's self-test passes with a disk, a share, a network card, console and rng`, () => {
     const disk = join(dir, `${mode}.img`);
     const pattern = Buffer.alloc(4 << 20);
     for (let i = 0; i < pattern.length; i++) pattern[i] = (i * 7 + 3) & 0xff;
     writeFileSync(disk, pattern);
-    const r = paravm(["--mode", mode, "--append", `${consoleArg} paravm.selftest=1`, "--disk", disk]);
+    const share = join(dir, `${mode}-share`);
+    mkdirSync(share);
+    writeFileSync(join(share, "from-host.txt"), "hello from the host\n");
+    const r = paravm([
+      "--mode",
+      mode,
+      "--append",
+      `${consoleArg} paravm.selftest=1`,
+      "--disk",
+      disk,
+      "--share",
+      `${share}:hostshare`,
+      "--net",
+      "user",
+    ]);
     assert.equal(r.status, 0, r.out.slice(-3000) + r.err);
     assert.match(r.out, /SELFTEST blk ok vda/);
     assert.match(r.out, /SELFTEST rng ok/);
+    assert.match(r.out, /SELFTEST 9p ok tag=hostshare entries=1 write\+read\+unlink/);
+    assert.match(r.out, /SELFTEST net ok eth0 mac=52:54:00:12:34:56 link=up dhcp=10\.0\.2\.15/);
+    assert.match(r.out, /SELFTEST console ok vport\d+p0/);
     assert.match(r.out, /SELFTEST done pass=\d+ fail=0/);
     assert.ok(readFileSync(disk).length === pattern.length, "the disk keeps its size");
+    assert.deepEqual(readdirSync(share), ["from-host.txt"], "the guest's own 9p file came and went");
   });
 
   test(`${mode} mode: a plain boot reaches a shell that runs commands`, () => {

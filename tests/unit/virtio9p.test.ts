@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, lstatSync, readFileSync, readlinkSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { MAX_MSIZE } from "../../src/virtio/9p/device.js";
+import { MAX_MSIZE, VirtioP9 } from "../../src/virtio/9p/device.js";
 import { checkDistinctTags, openShare, parseShareSpec } from "../../src/virtio/9p/share.js";
 import { MMIO } from "../../src/virtio/mmioTransport.js";
 import { Enc, errnoOf, QTDIR, QTFILE, QTSYMLINK } from "./p9Client.js";
@@ -331,7 +331,8 @@ test("virtio-9p: --share specs are parsed and checked", (t) => {
   for (const bad of ["", "/a", "/a:", ":tag", "/a:t,rw", "/a:t,ro,x", "/a:" + "x".repeat(256), "/a:t\0"]) {
     assert.throws(() => parseShareSpec(bad), Error, JSON.stringify(bad));
   }
-  const device = openShare(parseShareSpec(`${dir}:host,ro`));
+  const share = openShare(parseShareSpec(`${dir}:host,ro`));
+  const device = new VirtioP9(share.backend, share.tag);
   assert.equal(device.tag, "host");
   assert.equal(device.backend.readOnly, true);
   assert.throws(() => openShare({ dir: join(dir, "missing"), tag: "x", readOnly: false }), /does not exist/);

@@ -1,8 +1,15 @@
-// `--share HOSTDIR:TAG[,ro]`: the spec of a shared folder, checked, and the device serving it.
+// `--share HOSTDIR:TAG[,ro]`: the spec of a shared folder, checked, and the backend serving it.
 // The command line calls these and turns a thrown Error into its one-line usage error.
 
-import { VirtioP9, checkMountTag } from "./device.js";
+import { checkMountTag } from "./device.js";
+import type { FsBackend } from "./fsBackend.js";
 import { HostFsBackend } from "./hostFsBackend.js";
+
+/** What a VM needs to build the share's device (again after a reboot). */
+export interface Share {
+  backend: FsBackend;
+  tag: string;
+}
 
 export interface ShareSpec {
   dir: string;
@@ -29,16 +36,14 @@ export function parseShareSpec(spec: string): ShareSpec {
   return { dir, tag, readOnly };
 }
 
-/** The device for a share; throws when the directory does not exist or is not a directory. */
-export function openShare(spec: ShareSpec): VirtioP9 {
-  let backend: HostFsBackend;
+/** A share's backend and tag; throws when the directory does not exist or is not a directory. */
+export function openShare(spec: ShareSpec): Share {
   try {
-    backend = new HostFsBackend(spec.dir, { readOnly: spec.readOnly });
+    return { backend: new HostFsBackend(spec.dir, { readOnly: spec.readOnly }), tag: spec.tag };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new Error(code === "ENOENT" ? `${spec.dir} does not exist` : (e as Error).message);
   }
-  return new VirtioP9(backend, spec.tag);
 }
 
 /** Throws when two shares have one tag: the guest mounts by tag, so one of them would be unreachable. */
