@@ -6,7 +6,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -55,6 +56,35 @@ export function defineBootTests(mode: "pv" | "full"): void {
     assert.match(r.out, /SELFTEST done pass=\d+ fail=0/);
     assert.ok(readFileSync(disk).length === pattern.length, "the disk keeps its size");
     assert.deepEqual(readdirSync(share), ["from-host.txt"], "the guest's own 9p file came and went");
+  });
+
+  test(`${mode} mode: a file goes into the guest over 9p and back out unchanged; nothing outside the share is reachable`, () => {
+    const top = join(dir, `${mode}-9p`);
+    const share = join(top, "share");
+    mkdirSync(share, { recursive: true });
+    const secret = `host-secret-${mode}-${process.pid}`;
+    writeFileSync(join(top, "secret.txt"), secret + "\n");
+    symlinkSync("../secret.txt", join(share, "escape")); // leads out of the share on the host
+    const data = randomBytes(3 << 20);
+    writeFileSync(join(share, "in.bin"), data);
+    const script = [
+      "",
+      "mount -t 9p -o trans=virtio,version=9p2000.L hostshare /mnt",
+      "cp /mnt/in.bin /tmp/copy.bin && cp /tmp/copy.bin /mnt/out.bin && echo SUM=$(sha256sum < /tmp/copy.bin)",
+      "cat /mnt/escape; echo escape-status=$?",
+      "cat /mnt/../secret.txt; echo dotdot-status=$?",
+      "ls -a /mnt | tr '\\n' ' '; echo",
+      "umount /mnt && poweroff -f",
+      "",
+    ].join("\n");
+    const r = paravm(["--mode", mode, "--append", consoleArg, "--share", `${share}:hostshare`], script);
+    assert.equal(r.status, 0, r.out.slice(-3000) + r.err);
+    const sum = createHash("sha256").update(data).digest("hex");
+    assert.match(r.out, new RegExp(`\nSUM=${sum} -\n`), r.out.slice(-3000));
+    assert.ok(readFileSync(join(share, "out.bin")).equals(data), "the file copied back out differs");
+    assert.match(r.out, /\nescape-status=[1-9]/);
+    assert.match(r.out, /\ndotdot-status=[1-9]/);
+    assert.ok(!r.out.includes(secret), "the guest read a host file outside the share");
   });
 
   test(`${mode} mode: a plain boot reaches a shell that runs commands`, () => {
