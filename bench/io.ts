@@ -25,9 +25,9 @@
 // best run, and every run is printed as it completes.
 //
 // Where paravm's time goes (node --cpu-prof, pv mode): for blk, ~80% in the interpreter and
-// MMU running the guest kernel's copy from its page cache to dd's buffer (about 1.2 guest
-// instructions a byte) and under 2% in virtio; 9p reads land in dd's pages directly, so fewer
-// guest instructions a byte, and the guest waits on the host's reads for ~10% of the time.
+// MMU running the guest (about 1.2 guest instructions per byte read: the kernel copies each
+// byte from its page cache to dd's buffer) and under 2% in virtio; 9p reads land in dd's pages
+// directly, fewer guest instructions a byte, and the guest waits on host reads ~10% of the time.
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomFillSync } from "node:crypto";
