@@ -24,6 +24,7 @@
 // - Treaddir offsets are entry indices of a listing taken at offset 0, with "." and "..".
 
 import { gather, scatter } from "../chainBuffers.js";
+import { InFlight } from "../inFlight.js";
 import { featureBit, type VirtioDevice, type VirtioHost } from "../virtioDevice.js";
 import type { Chain, Virtqueue } from "../virtqueue.js";
 import * as attrOps from "./attrOps.js";
@@ -111,8 +112,7 @@ export class VirtioP9 implements VirtioDevice {
   private host: VirtioHost | null = null;
   private fids: FidTable;
   private readonly configBytes: Uint8Array;
-  private inFlight = 0;
-  private waiters: (() => void)[] = [];
+  private readonly inFlight = new InFlight();
 
   constructor(
     readonly backend: FsBackend,
@@ -143,8 +143,7 @@ export class VirtioP9 implements VirtioDevice {
 
   /** Resolves when no request is in flight (before a snapshot, or in tests). */
   idle(): Promise<void> {
-    if (this.inFlight === 0) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return this.inFlight.idle();
   }
 
   /** Open fids of the current session (for tests and stats). */
@@ -182,15 +181,14 @@ export class VirtioP9 implements VirtioDevice {
   }
 
   private track(q: Virtqueue, chain: Chain, pending: Promise<Uint8Array>): void {
-    this.inFlight++;
-    pending
-      .then((answer) => {
-        if (this.complete(q, chain, answer)) this.host?.usedBuffers(0);
-      })
-      .catch(() => {}) // complete() does not throw; this only keeps a bug from becoming an unhandled rejection
-      .finally(() => {
-        if (--this.inFlight === 0) for (const w of this.waiters.splice(0)) w();
-      });
+    // serve() answers every failure with Rlerror itself; a rejection would be a bug, left unanswered.
+    this.inFlight.track<Uint8Array | null>(
+      pending,
+      () => null,
+      (answer) => {
+        if (answer && this.complete(q, chain, answer)) this.host?.usedBuffers(0);
+      },
+    );
   }
 
   private complete(q: Virtqueue, chain: Chain, answer: Uint8Array): boolean {

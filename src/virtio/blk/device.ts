@@ -15,6 +15,7 @@
 
 import { gather, scatter } from "../chainBuffers.js";
 import { join64 } from "../guestMemory.js";
+import { InFlight } from "../inFlight.js";
 import { featureBit, type VirtioDevice, type VirtioHost } from "../virtioDevice.js";
 import type { Chain, Virtqueue } from "../virtqueue.js";
 import type { BlockBackend } from "./backend.js";
@@ -46,8 +47,7 @@ export class VirtioBlk implements VirtioDevice {
   private readonly configBytes: Uint8Array;
   private readonly capacitySectors: number;
   private readonly idBytes: Uint8Array;
-  private inFlight = 0;
-  private waiters: (() => void)[] = [];
+  private readonly inFlight = new InFlight();
 
   constructor(readonly backend: BlockBackend) {
     this.capacitySectors = Math.floor(backend.size / P.SECTOR_SIZE);
@@ -84,8 +84,7 @@ export class VirtioBlk implements VirtioDevice {
 
   /** Resolves when no request is in flight (before a snapshot, or in tests). */
   idle(): Promise<void> {
-    if (this.inFlight === 0) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return this.inFlight.idle();
   }
 
   notify(queue: number): void {
@@ -111,15 +110,13 @@ export class VirtioBlk implements VirtioDevice {
   }
 
   private track(q: Virtqueue, chain: Chain, pending: Promise<Outcome>): void {
-    this.inFlight++;
-    pending
-      .catch(() => IOERR)
-      .then((outcome) => {
+    this.inFlight.track(
+      pending,
+      () => IOERR,
+      (outcome) => {
         if (this.complete(q, chain, outcome)) this.host?.usedBuffers(0);
-      })
-      .finally(() => {
-        if (--this.inFlight === 0) for (const w of this.waiters.splice(0)) w();
-      });
+      },
+    );
   }
 
   /** Writes the data and status into the chain and returns it; false if the chain went stale. */
