@@ -351,7 +351,8 @@ export class VirtioVsock implements VirtioDevice {
     // Every header carries the sender's buffer space (§5.10.6.3).
     conn.peerBufAlloc = h.bufAlloc;
     conn.peerFwdCnt = h.fwdCnt;
-    conn.creditRequested = false;
+    // One CREDIT_REQUEST per stall: asked again only once credit came back and ran out again.
+    if (conn.credit > 0) conn.creditRequested = false;
     switch (h.op) {
       case P.OP_REQUEST:
         return this.reject(h, "badState");
