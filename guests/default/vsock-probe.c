@@ -197,12 +197,15 @@ static void sha_block(u32 *h, const u8 *p)
 	for (i = 0; i < 16; i++)
 		w[i] = (u32)p[4 * i] << 24 | (u32)p[4 * i + 1] << 16 |
 		       (u32)p[4 * i + 2] << 8 | p[4 * i + 3];
+#pragma GCC unroll 8
 	for (; i < 64; i++)
 		w[i] = w[i - 16] + w[i - 7] +
 		       (ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ (w[i - 15] >> 3)) +
 		       (ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10));
 	a = h[0], b = h[1], c = h[2], d = h[3];
 	e = h[4], f = h[5], g = h[6], k = h[7];
+	/* unrolled: the eight working variables stay in registers, unshuffled */
+#pragma GCC unroll 64
 	for (i = 0; i < 64; i++) {
 		t1 = k + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) +
 		     K[i] + w[i];
