@@ -3,10 +3,12 @@
 
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { VirtioVsock } from "../../src/virtio/vsock/device.js";
 import * as P from "../../src/virtio/vsock/protocol.js";
 import { parseVsockSpec, UnixSocketBackend } from "../../src/virtio/vsock/unixBackend.js";
@@ -100,6 +102,23 @@ test("--vsock CID[,uds=PATH] parsing", () => {
   assert.match(parseVsockSpec("42").uds, /paravm-vsock-\d+\.sock$/);
   for (const bad of ["2", "0", "x", "3,foo=1", "4294967295", `3,uds=/${"a".repeat(100)}`])
     assert.throws(() => parseVsockSpec(bad), /--vsock/);
+});
+
+test("paravm run --vsock with a bad CID or a PATH that is not a socket: one line, exit 2", () => {
+  const main = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+  const file = join(dir, "plain-file");
+  writeFileSync(file, "not a socket");
+  for (const [spec, why] of [
+    ["2", /guest CID must be 3/],
+    ["3,uds=" + file, /exists and is not a socket/],
+    ["3,mtu=9000", /unknown option/],
+  ] as const) {
+    const r = spawnSync(process.execPath, [main, "run", "--vsock", spec], { encoding: "utf8" });
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+    assert.match(r.stderr, why);
+  }
+  assert.ok(existsSync(file), "a file that is not a socket is left alone");
 });
 
 test("device identity: ID 19, three queues, guest_cid in the config space, no device features", async () => {
