@@ -149,7 +149,7 @@ KBANNER=$(grep -ao -m1 'Linux version [[:print:]]*' "$K/arch/riscv/boot/Image" |
 S=$WORK/stage
 rm -rf "$S"
 mkdir -p "$S"
-riscv64-linux-gnu-gcc -Os -static -nostdlib -ffreestanding -fno-pie -no-pie \
+riscv64-linux-gnu-gcc -O2 -static -nostdlib -ffreestanding -fno-pie -no-pie \
 	-fno-stack-protector -fno-asynchronous-unwind-tables -march=rv64gc -mabi=lp64d \
 	-mno-relax -Wl,--no-relax -Wl,--build-id=none -s -Wall -Wextra -Werror \
 	-o "$WORK/vsock-probe" "$HERE/vsock-probe.c"

@@ -16,6 +16,7 @@ import { UsageError } from "./usageError.js";
 import { checkDistinctTags, openShare, parseShareSpec, type Share } from "../virtio/9p/share.js";
 import { parseNetSpec } from "../net/netSpec.js";
 import { UserNetwork } from "../net/userNetwork.js";
+import { parseVsockSpec, UnixSocketBackend } from "../virtio/vsock/unixBackend.js";
 
 /** virtio-mmio slots left once the console and the rng have theirs. */
 const VIRTIO_SLOTS_FOR_USER = PLATFORM.virtio.slots - 2;
@@ -49,6 +50,11 @@ Options:
                      a virtio-net card on a user-mode network (repeatable): DHCP gives
                      10.0.2.15; 10.0.2.2 is the host's 127.0.0.1; 10.0.2.3 answers DNS;
                      hostfwd forwards host TCP ports into the guest
+  --vsock CID[,uds=PATH]
+                     a virtio-vsock device, guest CID >= 3, Firecracker's convention: a
+                     guest connection to host port P reaches the Unix socket PATH_P; a
+                     host program connects to PATH, sends "CONNECT P\n", reads "OK N\n",
+                     and talks to guest port P; default PATH $TMPDIR/paravm-vsock-<pid>.sock
   --stats            at exit, print exits by cause with host time, and guest MIPS
   --timeout S        end a guest still running after S seconds (exit status 124)
   -h, --help         this text
@@ -82,6 +88,7 @@ export async function runCommand(args: string[]): Promise<number> {
       disk: { type: "string", multiple: true },
       share: { type: "string", multiple: true },
       net: { type: "string", multiple: true },
+      vsock: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -128,19 +135,34 @@ export async function runCommand(args: string[]): Promise<number> {
     if (e instanceof ImageError) throw new UsageError(e.message);
     throw e;
   }
-  const virtioCount = (values.disk?.length ?? 0) + (values.net?.length ?? 0) + (values.share?.length ?? 0);
+  const virtioCount =
+    (values.disk?.length ?? 0) + (values.net?.length ?? 0) + (values.share?.length ?? 0) + (values.vsock ? 1 : 0);
   if (virtioCount > VIRTIO_SLOTS_FOR_USER)
     throw new UsageError(
-      `at most ${VIRTIO_SLOTS_FOR_USER} --disk, --net and --share in all (the console and rng take 2 of ${PLATFORM.virtio.slots} virtio slots)`,
+      `at most ${VIRTIO_SLOTS_FOR_USER} --disk, --net, --share and --vsock in all (the console and rng take 2 of ${PLATFORM.virtio.slots} virtio slots)`,
     );
+  let vsockSpec;
+  try {
+    vsockSpec = values.vsock === undefined ? undefined : parseVsockSpec(values.vsock);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   const shares = openShares(values.share ?? []);
   const disks: BlockBackend[] = [];
   const nets: { backend: UserNetwork; mac: Uint8Array }[] = [];
+  let vsock: { cid: number; backend: UnixSocketBackend } | undefined;
   try {
     for (const spec of values.disk ?? []) disks.push(await openDisk(spec));
     for (const [i, spec] of (values.net ?? []).entries()) nets.push(await openNet(spec, i));
+    if (vsockSpec) {
+      try {
+        vsock = { cid: vsockSpec.cid, backend: await UnixSocketBackend.create(vsockSpec.uds) };
+      } catch (e) {
+        throw new UsageError(`--vsock ${values.vsock}: ${(e as Error).message}`);
+      }
+    }
   } catch (e) {
-    await closeAll(disks, nets);
+    await closeAll(disks, nets, vsock);
     throw e;
   }
   const append = values.append ?? (mode === "pv" ? "console=hvc0 earlycon=sbi" : "console=ttyS0");
@@ -171,6 +193,7 @@ export async function runCommand(args: string[]): Promise<number> {
           disks,
           shares,
           nets,
+          vsock,
           output: (b) => term.write(b),
         });
       } catch (e) {
@@ -185,7 +208,7 @@ export async function runCommand(args: string[]): Promise<number> {
   } finally {
     if (timer) clearTimeout(timer);
     term.close();
-    await closeAll(disks, nets);
+    await closeAll(disks, nets, vsock);
   }
   if (values.stats && vm) {
     const s = (performance.now() - started) / 1000;
@@ -258,7 +281,12 @@ async function openNet(spec: string, i: number): Promise<{ backend: UserNetwork;
   }
 }
 
-async function closeAll(disks: BlockBackend[], nets: { backend: UserNetwork }[]): Promise<void> {
+async function closeAll(
+  disks: BlockBackend[],
+  nets: { backend: UserNetwork }[],
+  vsock?: { backend: UnixSocketBackend },
+): Promise<void> {
   for (const d of disks) await (d as FileBackend).close();
   for (const n of nets) await n.backend.close();
+  await vsock?.backend.close();
 }

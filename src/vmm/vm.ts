@@ -18,6 +18,8 @@ import { VIRTIO_MMIO_SIZE, VirtioMmio } from "../virtio/mmioTransport.js";
 import type { NetBackend } from "../virtio/net/backend.js";
 import { VirtioNet } from "../virtio/net/device.js";
 import { VirtioRng } from "../virtio/rng.js";
+import type { VsockBackend } from "../virtio/vsock/backend.js";
+import { VirtioVsock } from "../virtio/vsock/device.js";
 import type { VirtioDevice } from "../virtio/virtioDevice.js";
 import { Sbi } from "../hypervisor/sbi.js";
 import { HsmState, type SbiHost } from "../hypervisor/sbiTypes.js";
@@ -57,6 +59,8 @@ export interface VmConfig {
   shares?: Share[];
   /** Network cards (--net), in order: eth0, eth1 … */
   nets?: { backend: NetBackend; mac?: Uint8Array }[];
+  /** A virtio-vsock device (--vsock): the guest's CID and where host connections go. */
+  vsock?: { cid: number; backend: VsockBackend };
 }
 
 /** How a run ended. */
@@ -82,6 +86,7 @@ export class Vm implements SbiHost {
   private readonly console: VirtioConsole;
   private readonly shares: VirtioP9[];
   private readonly nets: VirtioNet[];
+  private readonly vsock: VirtioVsock | null;
   /**
    * Where input goes: the console the guest last wrote to (its /dev/console, after boot). Not
    * the virtio console before the guest wrote to it: Linux drops input that reaches the port
@@ -139,10 +144,12 @@ export class Vm implements SbiHost {
     });
     this.shares = (config.shares ?? []).map((s) => new VirtioP9(s.backend, s.tag));
     this.nets = (config.nets ?? []).map((n) => new VirtioNet(n.backend, { mac: n.mac }));
+    this.vsock = config.vsock ? new VirtioVsock(config.vsock.cid, config.vsock.backend) : null;
     this.mapVirtio([
       ...(config.disks ?? []).map((d) => new VirtioBlk(d)),
       ...this.nets,
       ...this.shares,
+      ...(this.vsock ? [this.vsock] : []),
       this.console,
       new VirtioRng(),
     ]);
@@ -384,12 +391,15 @@ export class Vm implements SbiHost {
     }
     const net = this.nets.flatMap((n) => Object.entries({ ...n.stats(), ...n.backend.stats?.() }));
     const netText = net.length ? "\n\n" + net.map(([k, v]) => `${k.padEnd(40)} ${v}`).join("\n") : "";
-    return `${this.stats.format()}\n\n${traps.format("guest trap (no exit)")}${netText}`;
+    const vsock = this.vsock ? Object.entries({ ...this.vsock.stats(), ...this.vsock.backend.stats?.() }) : [];
+    const vsockText = vsock.length ? "\n\n" + vsock.map(([k, v]) => `${k.padEnd(40)} ${v}`).join("\n") : "";
+    return `${this.stats.format()}\n\n${traps.format("guest trap (no exit)")}${netText}${vsockText}`;
   }
 
-  /** After the run: closes what the devices hold open on the host (9p's files). */
+  /** After the run: closes what the devices hold open on the host (9p's files, vsock's connections). */
   async close(): Promise<void> {
     for (const s of this.shares) await s.close();
+    this.vsock?.close();
   }
 
   instructions(): number {

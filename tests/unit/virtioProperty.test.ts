@@ -18,6 +18,8 @@ import { LoopbackBackend } from "../../src/virtio/net/backend.js";
 import { VirtioNet } from "../../src/virtio/net/device.js";
 import { VirtioRng } from "../../src/virtio/rng.js";
 import type { VirtioDevice } from "../../src/virtio/virtioDevice.js";
+import type { HostStream, StreamSink, VsockBackend } from "../../src/virtio/vsock/backend.js";
+import { VirtioVsock } from "../../src/virtio/vsock/device.js";
 import { MAX_INDIRECT } from "../../src/virtio/virtqueue.js";
 import {
   DATA_BASE,
@@ -212,8 +214,25 @@ function fillP9(guest: FakeGuest, a: number, next: () => number): void {
   bytes.slice(0, 56).forEach((b, i) => guest.w8(a + 7 + i, b));
 }
 
-/** Fills the data area with bytes that often look like virtio-blk requests or 9P messages. */
-function fillData(guest: FakeGuest, seed: number): void {
+/**
+ * A vsock packet header at `a`: mostly from the guest's CID to the host on a few ports, with
+ * ops, lengths and credit fields that make connections open, carry data, shut down and reset.
+ */
+function fillVsock(guest: FakeGuest, a: number, next: () => number): void {
+  guest.w64(a, BigInt(next() % 8 ? 3 : next() % 5));
+  guest.w64(a + 8, BigInt(next() % 8 ? 2 : next() % 5));
+  guest.w32(a + 16, next() % 3);
+  guest.w32(a + 20, next() % 3);
+  guest.w32(a + 24, next() % 4 ? next() % 64 : next());
+  guest.w16(a + 28, next() % 8 ? 1 : next() % 4);
+  guest.w16(a + 30, next() % 8 ? 1 + (next() % 7) : next() & 0xffff);
+  guest.w32(a + 32, next() % 4);
+  guest.w32(a + 36, next() % 4 ? 4096 : next());
+  guest.w32(a + 40, next() % 4 ? 0 : next());
+}
+
+/** Fills the data area with bytes that often look like virtio-blk requests, 9P messages or vsock packets. */
+function fillData(guest: FakeGuest, seed: number, vsock = false): void {
   let x = seed | 1;
   const next = () => {
     x ^= x << 13;
@@ -224,6 +243,10 @@ function fillData(guest: FakeGuest, seed: number): void {
   for (let a = DATA_BASE; a < RAM_BASE + RAM_SIZE; a += 4) guest.w32(a, next());
   const types = [0, 1, 4, 8, 11, 13, 99];
   for (let a = DATA_BASE; a < DATA_BASE + 400 * 64; a += 64) {
+    if (vsock) {
+      fillVsock(guest, a, next);
+      continue;
+    }
     if ((a - DATA_BASE) % 128) {
       fillP9(guest, a, next);
       continue;
@@ -265,7 +288,7 @@ async function runCase(make: () => VirtioDevice, c: Case): Promise<void> {
   assert.ok(drv.negotiate(features));
   c.queues.forEach((qc, q) => assert.equal(drv.setupQueue(q, qc.size), 1));
   drv.driverOk();
-  fillData(guest, c.seed);
+  fillData(guest, c.seed, device instanceof VirtioVsock);
 
   const allowed = new Uint8Array(RAM_SIZE);
   c.queues.forEach((qc, q) => {
@@ -320,6 +343,43 @@ async function runCase(make: () => VirtioDevice, c: Case): Promise<void> {
   // The transport still answers.
   assert.equal(drv.r(MMIO.MagicValue), 0x74726976);
   if (device instanceof VirtioP9) await device.close();
+  if (device instanceof VirtioVsock) device.close();
+}
+
+/**
+ * A vsock backend whose host ends echo what the guest writes, at once (re-entering the device
+ * while it handles the packet), and where port 1 refuses; host programs connect too.
+ */
+class EchoVsockBackend implements VsockBackend {
+  private accept: Parameters<VsockBackend["listen"]>[0] = null;
+  connect(port: number, done: (stream: HostStream | null) => void): void {
+    if (port === 1) return done(null);
+    done(this.stream());
+    // and a host program connects to the guest's port 0, 1 or 2
+    this.accept?.({ guestPort: port, stream: this.stream(), settle: () => {} });
+  }
+  private stream(): HostStream {
+    let sink: StreamSink | null = null;
+    return {
+      start: (s) => {
+        sink = s;
+        s.data(new Uint8Array(100).fill(0x5a));
+      },
+      write: (bytes, done) => {
+        sink?.data(bytes.slice());
+        done();
+        if (bytes.length > 32) sink?.end();
+      },
+      end: () => sink?.closed(),
+      pause: () => {},
+      resume: () => {},
+      destroy: () => {},
+    };
+  }
+  listen(accept: Parameters<VsockBackend["listen"]>[0]): void {
+    this.accept = accept;
+  }
+  async close(): Promise<void> {}
 }
 
 /** The 9p device's share: a scratch directory with a file and a subdirectory. */
@@ -334,6 +394,7 @@ const DEVICES: [string, () => VirtioDevice][] = [
   ["virtio-net", () => new VirtioNet(new LoopbackBackend(true))],
   ["virtio-blk", () => new VirtioBlk(new MemoryBackend(new Uint8Array(64 * 512).fill(0x5a), { id: "prop" }))],
   ["virtio-9p", () => new VirtioP9(new HostFsBackend(shareDir), "prop")],
+  ["virtio-vsock", () => new VirtioVsock(3, new EchoVsockBackend(), { bufAlloc: 4096, maxConnections: 4 })],
 ];
 
 for (const [name, make] of DEVICES) {
