@@ -27,7 +27,7 @@ function paravm(args: string[], input = "") {
 export function defineBootTests(mode: "pv" | "full"): void {
   // hvc0 (virtio) starts late in boot: the SBI early console shows what comes before it.
   const consoleArg = mode === "pv" ? "console=hvc0 earlycon=sbi" : "console=ttyS0";
-  test(`${mode} mode: the default guest's self-test passes with a disk, a share, a network card, console and rng`, () => {
+  test(`${mode} mode: the default guest's self-test passes with a disk, a share, a network card, vsock, console and rng`, () => {
     const disk = join(dir, `${mode}.img`);
     const pattern = Buffer.alloc(4 << 20);
     for (let i = 0; i < pattern.length; i++) pattern[i] = (i * 7 + 3) & 0xff;
@@ -46,6 +46,8 @@ export function defineBootTests(mode: "pv" | "full"): void {
       `${share}:hostshare`,
       "--net",
       "user",
+      "--vsock",
+      `3,uds=${join(dir, `${mode}-vsock.sock`)}`,
     ]);
     assert.equal(r.status, 0, r.out.slice(-3000) + r.err);
     assert.match(r.out, /SELFTEST blk ok vda/);
@@ -53,6 +55,7 @@ export function defineBootTests(mode: "pv" | "full"): void {
     assert.match(r.out, /SELFTEST 9p ok tag=hostshare entries=1 write\+read\+unlink/);
     assert.match(r.out, /SELFTEST net ok eth0 mac=52:54:00:12:34:56 link=up dhcp=10\.0\.2\.15/);
     assert.match(r.out, /SELFTEST console ok vport\d+p0/);
+    assert.match(r.out, /SELFTEST vsock ok cid=3 /);
     assert.match(r.out, /SELFTEST done pass=\d+ fail=0/);
     assert.ok(readFileSync(disk).length === pattern.length, "the disk keeps its size");
     assert.deepEqual(readdirSync(share), ["from-host.txt"], "the guest's own 9p file came and went");
