@@ -5,12 +5,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { createServer as createHttpServer, get } from "node:http";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { GuestShell } from "./guestShell.js";
+import { GuestShell, PARAVM_MAIN } from "./guestShell.js";
 
 /** A TCP port free on 127.0.0.1 just now (the listener is closed again). */
 async function freePort(): Promise<number> {
@@ -89,9 +90,7 @@ test("user network: the guest fetches a page from a host HTTP server at 10.0.2.2
 
 test("socket network: two paravm processes with static addresses ping each other", async () => {
   const dir = mkdtempSync(join(tmpdir(), "pvseg-"));
-  const vms = [1, 2].map((n) =>
-    GuestShell.paravm(["--net", `socket,path=${dir},mac=52:54:00:00:03:0${n}`, "--stats"]),
-  );
+  const vms = [1, 2].map((n) => GuestShell.paravm(["--net", `socket,path=${dir},mac=52:54:00:00:03:0${n}`, "--stats"]));
   try {
     await Promise.all(vms.map((vm) => vm.booted()));
     await Promise.all(
@@ -107,5 +106,20 @@ test("socket network: two paravm processes with static addresses ping each other
   }
   function vm(i: number): GuestShell {
     return vms[i];
+  }
+});
+
+test("--net errors are one line and exit status 2", () => {
+  const file = join(mkdtempSync(join(tmpdir(), "pvseg-")), "plain-file");
+  writeFileSync(file, "");
+  for (const [spec, message] of [
+    ["socket", /socket wants path=DIR/],
+    [`socket,path=${file}`, /--net socket,path=.*: .*(EEXIST|ENOTDIR|exists|not a directory)/],
+    ["tap,ifname=tap0", /unknown network 'tap' \(user, socket\)/],
+  ] as const) {
+    const r = spawnSync(process.execPath, [PARAVM_MAIN, "run", "--net", spec], { encoding: "utf8" });
+    assert.equal(r.status, 2, spec);
+    assert.match(r.stderr, message);
+    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
   }
 });
