@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SocketNetwork } from "../../src/net/socketNetwork.js";
+import { MAX_QUEUED_BYTES, SocketNetwork } from "../../src/net/socketNetwork.js";
 
 const MAC = (n: number) => Uint8Array.of(0x52, 0x54, 0x00, 0, 0, n);
 const BROADCAST = Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff, 0xff);
@@ -160,4 +160,29 @@ test("socket network: a dead VM's socket file is removed; other files are left a
 
 test("socket network: a folder whose socket path would be too long is refused clearly", async () => {
   await assert.rejects(SocketNetwork.open({ path: join(segment(), "d".repeat(120)) }), /longer than 107 bytes/);
+});
+
+test("socket network: a peer that stops reading gets no more than a bounded backlog", async () => {
+  const dir = segment();
+  const a = await station(dir);
+  const raw = createConnection({ path: join(dir, a.net.name) });
+  await new Promise((r) => raw.once("connect", r));
+  const hello = Buffer.from("paravm-net1 999999-1.sock");
+  const r = Buffer.alloc(2 + hello.length);
+  r.writeUInt16BE(hello.length);
+  hello.copy(r, 2);
+  raw.write(r);
+  await until("the peer to register", () => a.net.peerNames.length === 1);
+  raw.pause(); // a stopped VM: nothing is read any more
+  const big = frame(BROADCAST, MAC(1), "y".repeat(1500));
+  for (let i = 0; i < 2000; i++) a.net.send(big); // 3 MB
+  const s = a.net.stats();
+  assert.ok(s["dropped (peer busy)"] > 0, "frames beyond the backlog are dropped");
+  assert.ok(
+    s["frames to peers"] * 1516 < MAX_QUEUED_BYTES + (1 << 20),
+    `the backlog stays bounded (${s["frames to peers"]} frames went out)`,
+  );
+  assert.equal(s["frames to peers"] + s["dropped (peer busy)"], 2000);
+  raw.destroy();
+  await a.net.close();
 });
