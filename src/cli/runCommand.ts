@@ -17,6 +17,9 @@ import { checkDistinctTags, openShare, parseShareSpec, type Share } from "../vir
 import { parseNetSpec } from "../net/netSpec.js";
 import { UserNetwork } from "../net/userNetwork.js";
 import { parseVsockSpec, UnixSocketBackend } from "../virtio/vsock/unixBackend.js";
+import { SocketNetwork } from "../net/socketNetwork.js";
+import type { NetBackend } from "../virtio/net/backend.js";
+import { randomBytes } from "node:crypto";
 
 /** virtio-mmio slots left once the console and the rng have theirs. */
 const VIRTIO_SLOTS_FOR_USER = PLATFORM.virtio.slots - 2;
@@ -50,6 +53,10 @@ Options:
                      a virtio-net card on a user-mode network (repeatable): DHCP gives
                      10.0.2.15; 10.0.2.2 is the host's 127.0.0.1; 10.0.2.3 answers DNS;
                      hostfwd forwards host TCP ports into the guest
+  --net socket,path=DIR[,mac=52:54:00:…]
+                     a virtio-net card on an Ethernet segment shared by every paravm
+                     VM that names the folder DIR (made if missing); no DHCP there: give
+                     addresses in the guests; without mac= the card gets a random one
   --vsock CID[,uds=PATH]
                      a virtio-vsock device, guest CID >= 3, Firecracker's convention: a
                      guest connection to host port P reaches the Unix socket PATH_P; a
@@ -149,7 +156,7 @@ export async function runCommand(args: string[]): Promise<number> {
   }
   const shares = openShares(values.share ?? []);
   const disks: BlockBackend[] = [];
-  const nets: { backend: UserNetwork; mac: Uint8Array }[] = [];
+  const nets: { backend: NetBackend; mac: Uint8Array }[] = [];
   let vsock: { cid: number; backend: UnixSocketBackend } | undefined;
   try {
     for (const spec of values.disk ?? []) disks.push(await openDisk(spec));
@@ -265,16 +272,23 @@ function openShares(specs: string[]): Share[] {
   });
 }
 
-/** --net user[,…]; the i-th card gets QEMU's MAC plus i unless the spec names one. */
-async function openNet(spec: string, i: number): Promise<{ backend: UserNetwork; mac: Uint8Array }> {
+/**
+ * --net user[,…] | socket,path=DIR[,…]. Without mac=, a user card gets QEMU's MAC plus i; a
+ * socket card a random one under QEMU's prefix, since its segment holds other VMs.
+ */
+async function openNet(spec: string, i: number): Promise<{ backend: NetBackend; mac: Uint8Array }> {
   let parsed;
   try {
     parsed = parseNetSpec(spec);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const mac = parsed.mac ?? Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56 + i);
   try {
+    if (parsed.kind === "socket") {
+      const mac = parsed.mac ?? Uint8Array.of(0x52, 0x54, 0x00, ...randomBytes(3));
+      return { backend: await SocketNetwork.open({ path: parsed.path }), mac };
+    }
+    const mac = parsed.mac ?? Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56 + i);
     return { backend: await UserNetwork.create({ hostfwd: parsed.hostfwd, guestMac: mac }), mac };
   } catch (e) {
     throw new UsageError(`--net ${spec}: ${(e as Error).message}`);
@@ -283,7 +297,7 @@ async function openNet(spec: string, i: number): Promise<{ backend: UserNetwork;
 
 async function closeAll(
   disks: BlockBackend[],
-  nets: { backend: UserNetwork }[],
+  nets: { backend: NetBackend }[],
   vsock?: { backend: UnixSocketBackend },
 ): Promise<void> {
   for (const d of disks) await (d as FileBackend).close();

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseNetSpec } from "../../src/net/netSpec.js";
+import { parseNetSpec, type UserNetSpec } from "../../src/net/netSpec.js";
 import * as IP from "../../src/net/ipv4.js";
 import { buildUdp } from "../../src/net/udp.js";
 import { UserNetwork } from "../../src/net/userNetwork.js";
@@ -9,13 +9,15 @@ import { DESC_WRITE, FakeGuest, TestDriver } from "./virtioHarness.js";
 
 test("--net user with hostfwd and mac options", () => {
   assert.deepEqual(parseNetSpec("user"), { kind: "user", hostfwd: [] });
-  const s = parseNetSpec("user,hostfwd=tcp::2222-:22,hostfwd=tcp:0.0.0.0:8080-10.0.2.15:80,mac=52:54:00:aa:bb:cc");
+  const s = parseNetSpec(
+    "user,hostfwd=tcp::2222-:22,hostfwd=tcp:0.0.0.0:8080-10.0.2.15:80,mac=52:54:00:aa:bb:cc",
+  ) as UserNetSpec;
   assert.deepEqual(s.hostfwd, [
     { hostAddress: "127.0.0.1", hostPort: 2222, guestPort: 22 },
     { hostAddress: "0.0.0.0", hostPort: 8080, guestPort: 80 },
   ]);
   assert.deepEqual([...s.mac!], [0x52, 0x54, 0, 0xaa, 0xbb, 0xcc]);
-  assert.deepEqual(parseNetSpec("user,hostfwd=:127.0.0.1:0-:7").hostfwd, [
+  assert.deepEqual((parseNetSpec("user,hostfwd=:127.0.0.1:0-:7") as UserNetSpec).hostfwd, [
     { hostAddress: "127.0.0.1", hostPort: 0, guestPort: 7 },
   ]);
   for (const bad of [
@@ -29,9 +31,22 @@ test("--net user with hostfwd and mac options", () => {
     "user,mac=01:00:00:00:00:01",
     "user,mac=zz",
     "user,restrict=on",
+    "socket",
+    "socket,path=",
+    "socket,path=/tmp/x,hostfwd=tcp::22-:22",
+    "socket,path=/tmp/x,mac=ff:ff:ff:ff:ff:ff",
   ]) {
     assert.throws(() => parseNetSpec(bad), /^Error: --net /, bad);
   }
+});
+
+test("--net socket with path and mac options", () => {
+  assert.deepEqual(parseNetSpec("socket,path=/tmp/seg"), { kind: "socket", path: "/tmp/seg" });
+  assert.deepEqual(parseNetSpec("socket,mac=52:54:00:00:00:07,path=rel/dir"), {
+    kind: "socket",
+    path: "rel/dir",
+    mac: Uint8Array.of(0x52, 0x54, 0, 0, 0, 7),
+  });
 });
 
 test("virtio-net over the user network: a DHCP DISCOVER through the rings gets an OFFER", async () => {
