@@ -5,7 +5,9 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -24,10 +26,34 @@ function paravm(args: string[], input = "") {
   return { status: r.status, out: r.stdout.replace(/\r/g, ""), err: r.stderr };
 }
 
+/** The same as paravm(), without blocking this process (which serves the guest meanwhile). */
+function paravmAsync(args: string[]): Promise<{ status: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [MAIN, "run", "--stats", "--timeout", "240", ...args]);
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString("latin1")));
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    child.stdin.end();
+    child.on("close", (status) => resolve({ status, out: out.replace(/\r/g, ""), err }));
+  });
+}
+
+/** A host HTTP server on 127.0.0.1 that answers /selftest, for the guest's net self-test. */
+async function selftestServer(): Promise<{ port: number; hits: () => number; close: () => void }> {
+  let hits = 0;
+  const server = createServer((req, res) => {
+    if (req.url === "/selftest") hits++;
+    res.end(req.url === "/selftest" ? "hello-from-the-host\n" : "not found\n");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { port: (server.address() as AddressInfo).port, hits: () => hits, close: () => server.close() };
+}
+
 export function defineBootTests(mode: "pv" | "full"): void {
   // hvc0 (virtio) starts late in boot: the SBI early console shows what comes before it.
   const consoleArg = mode === "pv" ? "console=hvc0 earlycon=sbi" : "console=ttyS0";
-  test(`${mode} mode: the default guest's self-test passes with a disk, a share, a network card, vsock, console and rng`, () => {
+  test(`${mode} mode: the default guest's self-test passes with a disk, a share, a network card, vsock, console and rng`, async () => {
     const disk = join(dir, `${mode}.img`);
     const pattern = Buffer.alloc(4 << 20);
     for (let i = 0; i < pattern.length; i++) pattern[i] = (i * 7 + 3) & 0xff;
@@ -35,11 +61,12 @@ export function defineBootTests(mode: "pv" | "full"): void {
     const share = join(dir, `${mode}-share`);
     mkdirSync(share);
     writeFileSync(join(share, "from-host.txt"), "hello from the host\n");
-    const r = paravm([
+    const http = await selftestServer();
+    const r = await paravmAsync([
       "--mode",
       mode,
       "--append",
-      `${consoleArg} paravm.selftest=1`,
+      `${consoleArg} paravm.selftest=1 paravm.net_port=${http.port}`,
       "--disk",
       disk,
       "--share",
@@ -53,7 +80,12 @@ export function defineBootTests(mode: "pv" | "full"): void {
     assert.match(r.out, /SELFTEST blk ok vda/);
     assert.match(r.out, /SELFTEST rng ok/);
     assert.match(r.out, /SELFTEST 9p ok tag=hostshare entries=1 write\+read\+unlink/);
-    assert.match(r.out, /SELFTEST net ok eth0 mac=52:54:00:12:34:56 link=up dhcp=10\.0\.2\.15/);
+    http.close();
+    assert.match(
+      r.out,
+      /SELFTEST net ok eth0 mac=52:54:00:12:34:56 link=up dhcp=10\.0\.2\.15 http=hello-from-the-host\n/,
+    );
+    assert.equal(http.hits(), 1, "the guest's TCP round trip reached the host server");
     assert.match(r.out, /SELFTEST console ok vport\d+p0/);
     assert.match(r.out, /SELFTEST vsock ok cid=3 /);
     assert.match(r.out, /SELFTEST done pass=\d+ fail=0/);
