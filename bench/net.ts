@@ -11,7 +11,7 @@
 // PARAVM_BENCH_NET_MIB sets the size (default 64). Prints MiB/s and paravm/QEMU ratios.
 
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createConnection, createServer, type AddressInfo, type Socket } from "node:net";
+import { createConnection, createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -38,12 +38,15 @@ interface Result {
   toGuest: number;
 }
 
-/** Guest → host: MiB/s seen by a host sink. */
-async function guestToHost(vm: GuestShell): Promise<number> {
+/**
+ * A host server that counts what one connection brings; `rate` resolves to MiB/s from its
+ * first byte to its end, and rejects unless exactly BYTES arrived.
+ */
+function byteSink(what: string): { server: Server; rate: Promise<number> } {
   const server = createServer();
   let bytes = 0;
   let first = 0;
-  const done = new Promise<number>((resolve, reject) => {
+  const rate = new Promise<number>((resolve, reject) => {
     server.on("connection", (s: Socket) => {
       s.on("data", (d: Buffer) => {
         if (!first) first = performance.now();
@@ -52,12 +55,18 @@ async function guestToHost(vm: GuestShell): Promise<number> {
       s.on("end", () => {
         const seconds = (performance.now() - first) / 1000;
         s.end();
-        if (bytes !== BYTES) reject(new Error(`guest → host: ${bytes} bytes arrived, not ${BYTES}`));
+        if (bytes !== BYTES) reject(new Error(`${what}: ${bytes} bytes arrived, not ${BYTES}`));
         else resolve(MIB / seconds);
       });
       s.on("error", reject);
     });
   });
+  return { server, rate };
+}
+
+/** Guest → host: MiB/s seen by a host sink. */
+async function guestToHost(vm: GuestShell): Promise<number> {
+  const { server, rate } = byteSink("guest → host");
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const port = (server.address() as AddressInfo).port;
   try {
@@ -65,7 +74,7 @@ async function guestToHost(vm: GuestShell): Promise<number> {
       `dd if=/dev/zero bs=${CHUNK} count=${BYTES / CHUNK} 2>/dev/null | nc 10.0.2.2 ${port}`,
       TRANSFER_TIMEOUT_MS,
     );
-    return await done;
+    return await rate;
   } finally {
     server.close();
   }
@@ -187,24 +196,7 @@ async function measureVsock(): Promise<Result> {
   const vm = GuestShell.paravm(["--vsock", `3,uds=${uds}`], 3600);
   try {
     await vm.booted(300_000);
-    const sink = createServer();
-    let bytes = 0;
-    let first = 0;
-    const arrived = new Promise<number>((resolve, reject) => {
-      sink.on("connection", (s: Socket) => {
-        s.on("data", (d: Buffer) => {
-          if (!first) first = performance.now();
-          bytes += d.length;
-        });
-        s.on("end", () => {
-          const seconds = (performance.now() - first) / 1000;
-          s.end();
-          if (bytes !== BYTES) reject(new Error(`vsock guest → host: ${bytes} bytes, not ${BYTES}`));
-          else resolve(MIB / seconds);
-        });
-        s.on("error", reject);
-      });
-    });
+    const { server: sink, rate: arrived } = byteSink("vsock guest → host");
     await new Promise<void>((r) => sink.listen(`${uds}_5001`, r));
     await vm.run(`vsock-probe send 2 5001 ${BYTES} nohash`, TRANSFER_TIMEOUT_MS);
     const toHost = await arrived;
