@@ -16,6 +16,8 @@ import {
 } from "./hartState.js";
 import { Mmu } from "./mmu.js";
 import { execute } from "./interpreter.js";
+import { BlockCache } from "./jit/blockCache.js";
+import { executeBlocks } from "./jit/run.js";
 import { TrapSignal } from "./trap.js";
 
 /** Why run() returned. */
@@ -39,7 +41,13 @@ export interface HartOptions {
   sbiExits?: boolean;
   /** The platform timebase for the time CSR. */
   time: () => bigint;
+  /** Translate hot blocks to JavaScript (jit/); default on, PARAVM_JIT=0 in the environment turns it off. */
+  jit?: boolean;
 }
+
+/** The environment's PARAVM_JIT, where there is a process (Node). */
+const jitDefault =
+  (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.PARAVM_JIT !== "0";
 
 export class Hart implements CsrContext {
   readonly hart: HartState;
@@ -47,6 +55,8 @@ export class Hart implements CsrContext {
   readonly trap = new TrapSignal();
   readonly sbiExits: boolean;
   readonly time: () => bigint;
+  /** Translated blocks; null when the interpreter runs everything. */
+  readonly blocks: BlockCache | null;
   /** Set to leave the interpreter loop after the current instruction. */
   stop = false;
   /** Instructions retired in the current execute() call before the current one. */
@@ -68,6 +78,7 @@ export class Hart implements CsrContext {
     this.mmu = new Mmu(this.hart, bus, this.trap, buffer);
     this.sbiExits = options.sbiExits ?? false;
     this.time = options.time;
+    this.blocks = (options.jit ?? jitDefault) ? new BlockCache(this.mmu.u16) : null;
     this.reset(options.hartId, 0);
   }
 
@@ -81,6 +92,12 @@ export class Hart implements CsrContext {
     h.s64[S.STIMECMP] = -1n;
     h.pc = pc;
     this.mmu.flushAll();
+    this.blocks?.clear();
+  }
+
+  /** FENCE.I, local or remote: translated code may be stale. */
+  fenceI(): void {
+    this.blocks?.flush();
   }
 
   retired(): number {
@@ -150,7 +167,7 @@ export class Hart implements CsrContext {
   private executeSlice(budget: number): number {
     this.localRetired = 0;
     try {
-      const n = execute(this, budget);
+      const n = this.blocks !== null ? executeBlocks(this, budget) : execute(this, budget);
       this.hart.f64[S.INSTRET] += n;
       return n;
     } catch (e) {

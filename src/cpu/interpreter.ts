@@ -10,6 +10,7 @@ import * as S from "./hartState.js";
 import { executeAtomic } from "./atomic.js";
 import { wideAddressFault } from "./address.js";
 import { executeFp } from "./fpu/fpExecute.js";
+import { HEAT_MASK } from "./jit/heat.js";
 import {
   ACCESS_FAULT_CAUSE,
   ACCESS_FETCH,
@@ -36,13 +37,17 @@ export function execute(hart: Hart, budget: number): number {
   const x32 = h.x32;
   const mmu = hart.mmu;
   const u16 = mmu.u16;
+  // With translated blocks (jit/): a countdown per jump target, hashed by pc. Taken branches
+  // and jumps count it down; at zero the target is hot (or already translated) and the
+  // loop returns, for jit/run.ts to run the translation.
+  const heat = hart.blocks?.heat ?? null;
   let pc = h.pc;
   // The page the last instruction came from: fetches within it skip translation.
   let fetchPage = NaN;
   let fetchHost = 0;
   let n = 0;
   try {
-    for (; n < budget; n++) {
+    loop: for (; n < budget; n++) {
       // ---- fetch
       let d = pc - fetchPage;
       let inst: number;
@@ -244,6 +249,10 @@ export function execute(hart: Hart, budget: number): number {
               (((inst >> 7) & 1) << 11) |
               (((inst >> 25) & 0x3f) << 5) |
               (((inst >> 8) & 0xf) << 1);
+            if (heat !== null && --heat[(pc >>> 1) & HEAT_MASK] <= 0) {
+              n++;
+              break loop;
+            }
           } else pc += len;
           break;
         }
@@ -264,6 +273,10 @@ export function execute(hart: Hart, budget: number): number {
             (((inst >> 12) & 0xff) << 12) |
             (((inst >> 20) & 1) << 11) |
             (((inst >> 21) & 0x3ff) << 1);
+          if (heat !== null && --heat[(pc >>> 1) & HEAT_MASK] <= 0) {
+            n++;
+            break loop;
+          }
           break;
         }
         case 0x67: {
@@ -279,6 +292,10 @@ export function execute(hart: Hart, budget: number): number {
             wideFetchFault(hart, full);
           }
           pc = t - (t & 1 ? 1 : 0);
+          if (heat !== null && --heat[(pc >>> 1) & HEAT_MASK] <= 0) {
+            n++;
+            break loop;
+          }
           break;
         }
         case 0x1b: {
@@ -327,8 +344,9 @@ export function execute(hart: Hart, budget: number): number {
           executeAtomic(hart, inst, rdw, rs1, rs2, f3);
           pc += len;
           break;
-        case 0x0f: // MISC-MEM: FENCE and FENCE.I; the interpreter keeps no decoded code, so both are no-ops
+        case 0x0f: // MISC-MEM: FENCE is a no-op; FENCE.I drops the translated blocks (jit/)
           if (f3 > 1) illegal(hart, raw);
+          if (f3 === 1) hart.fenceI();
           pc += len;
           break;
         case 0x73: {
@@ -411,7 +429,7 @@ function setLess(x32: Int32Array, rd: number, ah: number, al: number, bh: number
   x32[2 * rd + 1] = 0;
 }
 
-function wideFetchFault(hart: Hart, target: bigint): never {
+export function wideFetchFault(hart: Hart, target: bigint): never {
   // Report as if the jump had landed: epc and tval both hold the target.
   const h = hart.hart;
   const paged = h.i32[S.PRIV] !== S.PRIV_M && (h.s64[S.SATP] >> 60n) & 0xfn;
@@ -468,7 +486,7 @@ function system(hart: Hart, inst: number, pc: number): void {
   illegal(hart, inst);
 }
 
-function mulDiv(f3: number, a: bigint, b: bigint): bigint {
+export function mulDiv(f3: number, a: bigint, b: bigint): bigint {
   switch (f3) {
     case 0:
       return a * b;
@@ -493,7 +511,7 @@ function mulDiv(f3: number, a: bigint, b: bigint): bigint {
   }
 }
 
-function mulDivW(f3: number, a: number, b: number, hart: Hart, inst: number): number {
+export function mulDivW(f3: number, a: number, b: number, hart: Hart, inst: number): number {
   switch (f3) {
     case 0:
       return Math.imul(a, b);

@@ -22,9 +22,12 @@ export function sbiIpi(host: SbiHost, fid: number, a: bigint[]): SbiRet {
 export function remoteFence(host: SbiHost, mask: bigint, base: bigint, tlb: boolean): SbiRet {
   const targets = selectHarts(mask, base, host.harts.length);
   if (typeof targets === "number") return fail(targets);
-  // fence.i needs nothing: the interpreter caches no decoded code. The TLBs are flushed
-  // whole, which covers any address range and ASID.
-  if (tlb) for (const t of targets) host.harts[t].mmu.flushAll();
+  // fence.i drops the translated blocks (they are keyed by physical address, so sfence.vma
+  // leaves them alone). The TLBs are flushed whole, which covers any address range and ASID.
+  for (const t of targets) {
+    if (tlb) host.harts[t].mmu.flushAll();
+    else host.harts[t].fenceI();
+  }
   return ok();
 }
 

@@ -1,0 +1,95 @@
+// The execution loop with translated blocks: look the pc up through the fetch TLB and run
+// the block's function when it is translated; else count the arrival (heat.ts), and let the
+// interpreter run until it jumps to a hot target. Same contract as execute():
+// returns instructions retired; on a trap leaves h.pc at the trapping instruction and
+// hart.localRetired at the count before it.
+
+import type { Hart } from "../hart.js";
+import * as S from "../hartState.js";
+import { execute } from "../interpreter.js";
+import { ACCESS_FETCH } from "../trap.js";
+import type { Block } from "./blockCache.js";
+import { HEAT_MASK, NEVER } from "./heat.js";
+
+const PAGE = 4096;
+const TLB_MASK = 255; // the fetch set of the MMU's TLB comes first (ACCESS_FETCH = 0)
+
+const IN_LOOP = 0;
+const IN_BLOCK = 1;
+const IN_INTERPRETER = 2;
+
+export function executeBlocks(hart: Hart, budget: number): number {
+  const cache = hart.blocks!;
+  const h = hart.hart;
+  const x = h.x;
+  const x32 = h.x32;
+  const f64 = h.f64;
+  const mmu = hart.mmu;
+  const tlbTag = mmu.tlbTag;
+  const tlbHost = mmu.tlbHost;
+  const exit = cache.exit;
+  const heat = cache.heat;
+  let pc = h.pc;
+  let n = 0;
+  // Retired instructions already added to INSTRET, so that a CSR read of instret or cycle
+  // inside an interpreter call sees the exact count; taken back out before returning.
+  let folded = 0;
+  let where = IN_LOOP;
+  let block: Block | null = null;
+  try {
+    while (n < budget) {
+      const vpage = Math.floor(pc / PAGE);
+      let host: number;
+      if (tlbTag[vpage & TLB_MASK] === vpage) host = tlbHost[vpage & TLB_MASK] + (pc & 0xfff);
+      else host = mmu.offset(pc, ACCESS_FETCH); // may throw a fetch fault for the instruction at pc
+      block = null;
+      if (host >= 0) {
+        block = cache.get(host);
+        if (block === null) {
+          const slot = (pc >>> 1) & HEAT_MASK;
+          if (--heat[slot] <= 0) {
+            block = cache.translate(host, pc & 0xfff);
+            heat[slot] = block === null ? NEVER : 0;
+          }
+        }
+      }
+      if (block !== null && block.len <= budget - n) {
+        where = IN_BLOCK;
+        exit.n = block.len;
+        pc = block.fn(pc, x, x32, mmu, hart, exit);
+        where = IN_LOOP;
+        n += exit.n;
+        if (hart.stop) break;
+        continue;
+      }
+      // Cold code, or a fetch from outside RAM (which the interpreter faults on): the
+      // interpreter runs until it takes a jump to a hot target, a stop, a trap or the budget.
+      h.pc = pc;
+      f64[S.INSTRET] += n - folded;
+      folded = n;
+      where = IN_INTERPRETER;
+      n += execute(hart, budget - n);
+      where = IN_LOOP;
+      pc = h.pc;
+      // Jumps to a translated target keep counting below zero: keep the count from wrapping.
+      if (heat[(pc >>> 1) & HEAT_MASK] < 0) heat[(pc >>> 1) & HEAT_MASK] = 0;
+      if (hart.stop) break;
+    }
+  } catch (e) {
+    f64[S.INSTRET] -= folded;
+    if (where === IN_BLOCK) {
+      h.pc = pc + block!.off[exit.n];
+      hart.localRetired = n + exit.n;
+    } else if (where === IN_INTERPRETER) {
+      hart.localRetired += n; // the interpreter left h.pc and its own count
+    } else {
+      h.pc = pc;
+      hart.localRetired = n;
+    }
+    throw e;
+  }
+  f64[S.INSTRET] -= folded;
+  h.pc = pc;
+  hart.localRetired = n;
+  return n;
+}

@@ -1,0 +1,237 @@
+// The block translator against the interpreter (the reference): generated programs run on two
+// harts from the same state, one interpreting, one with translated blocks, and after every
+// slice both must agree on registers, pc, retired count, trap CSRs and memory. Programs loop,
+// so that blocks get translated, and walk a pointer out of RAM, so that loads and stores
+// trap in the middle of translated blocks.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { Hart } from "../../src/cpu/hart.js";
+import * as S from "../../src/cpu/hartState.js";
+import { COMPRESSED } from "../../src/cpu/compressed.js";
+import { remoteFence } from "../../src/hypervisor/sbiIpiFence.js";
+import type { SbiHost } from "../../src/hypervisor/sbiTypes.js";
+import { MachineBus } from "../../src/machine/bus.js";
+import { VmMemory } from "../../src/machine/memory.js";
+import { addi, I, jal, R, S as Store, sw, U } from "./asm.js";
+
+const RAM = 0x8000_0000;
+const RAM_SIZE = 1 << 16;
+const DATA = RAM + 0x2000;
+const TRAP_VECTOR = RAM + 0x1f00;
+const DOORBELL = 0x1000_0000;
+const PTR = 26; // s10: walks through the data and out of RAM
+const COUNT = 27; // s11: loop counter
+const BELL = 25; // s9: the doorbell device's address
+const RESERVED = [PTR, COUNT, BELL];
+
+const B = (f3: number, rs1: number, rs2: number, off: number) =>
+  ((((off >> 12) & 1) << 31) |
+    (((off >> 5) & 0x3f) << 25) |
+    (rs2 << 20) |
+    (rs1 << 15) |
+    (f3 << 12) |
+    (((off >> 1) & 0xf) << 8) |
+    (((off >> 11) & 1) << 7) |
+    0x63) >>>
+  0;
+
+/** One item of a program body: an encoding (2 or 4 bytes) or a forward branch over `skip` items. */
+type Item = { bits: number; size: 2 | 4 } | { branch: number; rs1: number; rs2: number; skip: number };
+
+const reg = fc.integer({ min: 0, max: 31 });
+const dest = reg.filter((r) => !RESERVED.includes(r));
+const imm12 = fc.integer({ min: -2048, max: 2047 });
+const word = (bits: number): Item => ({ bits: bits >>> 0, size: 4 });
+
+const aluImm = fc
+  .tuple(fc.constantFrom(0x13, 0x1b), fc.integer({ min: 0, max: 7 }), dest, reg, imm12, fc.boolean())
+  .map(([op, f3, rd, rs1, imm, arith]) => {
+    // Shifts get a legal shamt (and sometimes SRA); other funct3 values take any immediate.
+    if (f3 === 1 || f3 === 5) imm = (imm & (op === 0x13 ? 63 : 31)) | (f3 === 5 && arith ? 0x400 : 0);
+    return word(I(op, f3, rd, rs1, imm));
+  });
+const aluReg = fc
+  .tuple(fc.constantFrom(0x33, 0x3b), fc.integer({ min: 0, max: 7 }), fc.constantFrom(0, 0x20, 1), dest, reg, reg)
+  .map(([op, f3, f7, rd, rs1, rs2]) => word(R(op, f3, f7, rd, rs1, rs2)));
+const upper = fc
+  .tuple(fc.constantFrom(0x37, 0x17), dest, fc.integer({ min: 0, max: 0xfffff }))
+  .map(([op, rd, imm]) => word(U(op, rd, imm)));
+const base = fc.oneof({ weight: 6, arbitrary: fc.constant(PTR) }, { weight: 1, arbitrary: reg });
+const offset = fc.integer({ min: -24, max: 64 });
+const load = fc
+  .tuple(fc.integer({ min: 0, max: 6 }), dest, base, offset)
+  .map(([f3, rd, rs1, imm]) => word(I(0x03, f3, rd, rs1, imm)));
+const store = fc
+  .tuple(fc.integer({ min: 0, max: 3 }), base, reg, offset)
+  .map(([f3, rs1, rs2, imm]) => word(Store(0x23, f3, rs1, rs2, imm)));
+const doorbell = fc.constant(word(Store(0x23, 0, BELL, 0, 0)));
+const counters = fc
+  .tuple(dest, fc.constantFrom(0xb00, 0xb02, 0xc00, 0xc02))
+  .map(([rd, csr]) => word(I(0x73, 2, rd, 0, csr)));
+const fence = fc.constantFrom(word(0x0ff0000f), word(0x0000100f));
+const atomic = fc
+  .tuple(fc.constantFrom(0, 1, 2, 4, 8, 12, 16), fc.constantFrom(2, 3), dest, base, reg)
+  .map(([f5, f3, rd, rs1, rs2]) => word(R(0x2f, f3, f5 << 2, rd, rs1, f5 === 2 ? 0 : rs2)));
+const fp = fc.oneof(
+  fc.tuple(reg, reg, reg).map(([fd, a, b]) => word(R(0x53, 7, 0x01, fd, a, b))), // fadd.d
+  fc.tuple(reg, dest).map(([fs, rd]) => word(R(0x53, 0, 0x71, rd, fs, 0))), // fmv.x.d
+  fc.tuple(reg, reg).map(([fd, rs]) => word(R(0x53, 0, 0x79, fd, rs, 0))), // fmv.d.x
+  fc.tuple(reg, offset).map(([fd, imm]) => word(I(0x07, 3, fd, PTR, imm))), // fld
+);
+// Any 16-bit encoding the expansion table accepts, except control transfers and ebreak.
+const compressed = fc
+  .integer({ min: 0, max: 0xffff })
+  .filter((h) => {
+    const e = COMPRESSED[h];
+    const op = e & 0x7f;
+    return (h & 3) !== 3 && e !== 0 && op !== 0x63 && op !== 0x6f && op !== 0x67 && op !== 0x73;
+  })
+  .map((h): Item => ({ bits: h, size: 2 }));
+const branch = fc
+  .tuple(fc.constantFrom(0, 1, 4, 5, 6, 7), reg, reg, fc.integer({ min: 0, max: 3 }))
+  .map(([f3, rs1, rs2, skip]): Item => ({ branch: f3, rs1, rs2, skip }));
+
+const item = fc.oneof(
+  { weight: 8, arbitrary: aluImm },
+  { weight: 8, arbitrary: aluReg },
+  { weight: 2, arbitrary: upper },
+  { weight: 4, arbitrary: load },
+  { weight: 4, arbitrary: store },
+  { weight: 1, arbitrary: doorbell },
+  { weight: 1, arbitrary: counters },
+  { weight: 1, arbitrary: fence },
+  { weight: 1, arbitrary: atomic },
+  { weight: 1, arbitrary: fp },
+  { weight: 4, arbitrary: compressed },
+  { weight: 2, arbitrary: branch },
+);
+
+/** Lays out body + loop tail (advance the pointer, count down, branch back) as bytes. */
+function assemble(body: Item[], step: number): Uint8Array {
+  const sizes = body.map((it) => ("size" in it ? it.size : 4));
+  const at = (i: number) => sizes.slice(0, i).reduce((a, b) => a + b, 0);
+  const words: [number, number][] = body.map((it, i) => {
+    if ("size" in it) return [it.bits, it.size];
+    const target = Math.min(i + 1 + it.skip, body.length);
+    return [B(it.branch, it.rs1, it.rs2, at(target) - at(i)), 4];
+  });
+  const end = at(body.length);
+  words.push([addi(PTR, PTR, step), 4], [addi(COUNT, COUNT, -1), 4], [B(1, COUNT, 0, -(end + 8)), 4], [jal(0, 0), 4]);
+  const out = new Uint8Array(end + 16);
+  const view = new DataView(out.buffer);
+  let p = 0;
+  for (const [bits, size] of words) {
+    if (size === 4) view.setUint32(p, bits, true);
+    else view.setUint16(p, bits, true);
+    p += size;
+  }
+  return out;
+}
+
+function machine(jit: boolean, code: Uint8Array, regs: bigint[], iterations: number) {
+  const mem = new VmMemory(RAM, RAM_SIZE);
+  const bus = new MachineBus(mem);
+  const ram = new Uint8Array(mem.buffer, mem.ramOffset, RAM_SIZE);
+  ram.set(code);
+  new DataView(mem.buffer, mem.ramOffset).setUint32(TRAP_VECTOR - RAM, jal(0, 0), true);
+  for (let i = 0x2000; i < RAM_SIZE; i++) ram[i] = (i * 37) & 0xff;
+  const hart = new Hart(mem.buffer, mem.hartStateOffset(0), bus, { hartId: 0, time: () => 0n, jit });
+  hart.blocks?.setHot(2);
+  bus.map(DOORBELL, 0x1000, {
+    name: "doorbell",
+    state: {},
+    mmioRead: () => 0,
+    mmioWrite: () => hart.requestExit(),
+  });
+  const h = hart.hart;
+  regs.forEach((v, i) => (h.x[i + 1] = v));
+  h.x[PTR] = BigInt(DATA);
+  h.x[COUNT] = BigInt(iterations);
+  h.x[BELL] = BigInt(DOORBELL);
+  h.s64[S.MTVEC] = BigInt(TRAP_VECTOR);
+  h.i32[S.MSTATUS] |= S.MSTATUS_FS; // FP instructions legal
+  h.pc = RAM;
+  return { hart, ram };
+}
+
+function snapshot(hart: Hart, ram: Uint8Array) {
+  const h = hart.hart;
+  return {
+    x: Array.from(h.x.subarray(0, 32)),
+    f: Array.from(h.s64.subarray(S.F, S.F + 32)),
+    pc: h.pc,
+    retired: hart.retired(),
+    csrs: [S.MEPC, S.MCAUSE, S.MTVAL, S.RESERVATION].map((i) => h.s64[i]),
+    fcsr: h.i32[S.FCSR],
+    traps: Array.from(hart.trapCounts),
+    ram: Buffer.from(ram).toString("base64"),
+  };
+}
+
+test("translated blocks match the interpreter on generated programs, traps included", () => {
+  fc.assert(
+    fc.property(
+      fc.array(item, { minLength: 1, maxLength: 40 }),
+      fc.array(fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }), { minLength: 31, maxLength: 31 }),
+      fc.integer({ min: -256, max: 2047 }),
+      fc.integer({ min: 3, max: 60 }),
+      fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 30 }),
+      (body, regs, step, iterations, slices) => {
+        const code = assemble(body, step & ~7);
+        const ref = machine(false, code, regs, iterations);
+        const jit = machine(true, code, regs, iterations);
+        for (const [i, budget] of slices.entries()) {
+          const a = ref.hart.run(budget);
+          const b = jit.hart.run(budget);
+          // Code stored to without FENCE.I may run stale in translated blocks, as the ISA allows.
+          const modified = (m: { ram: Uint8Array }) => m.ram.subarray(0, code.length).some((v, j) => v !== code[j]);
+          if (modified(ref) || modified(jit)) break;
+          assert.equal(b, a, `exit of slice ${i}`);
+          assert.deepEqual(snapshot(jit.hart, jit.ram), snapshot(ref.hart, ref.ram), `state after slice ${i}`);
+        }
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+/** Code that adds `addi a0, a0, 1` 50 times in a loop, then patches that instruction to add 2. */
+function selfModifying(fenceAfterPatch: boolean) {
+  const patched = addi(10, 10, 2);
+  const code = [
+    addi(5, 0, 50), // t0 = 50
+    addi(10, 10, 1), // 4: loop: a0 += 1   (patched below)
+    addi(5, 5, -1),
+    B(1, 5, 0, -8), // bnez t0, loop
+    ...[U(0x37, 6, patched >>> 12), addi(6, 6, ((patched & 0xfff) << 20) >> 20)], // t1 = patched word
+    U(0x17, 7, 0), // t2 = pc
+    sw(6, 7, -20), // over the addi a0 of the loop
+    fenceAfterPatch ? 0x0000100f : 0x0ff0000f,
+    addi(5, 0, 50),
+    B(0, 0, 0, -36), // to loop: 50 more passes
+  ];
+  const mem = new VmMemory(RAM, RAM_SIZE);
+  const hart = new Hart(mem.buffer, mem.hartStateOffset(0), new MachineBus(mem), { hartId: 0, time: () => 0n });
+  const view = new DataView(mem.buffer, mem.ramOffset);
+  code.forEach((w, i) => view.setUint32(4 * i, w, true));
+  hart.hart.pc = RAM;
+  return hart;
+}
+
+test("FENCE.I after code modification: the patched instruction runs", () => {
+  const hart = selfModifying(true);
+  // Setup 1, the first loop 50 × 3, the patch, fence and jump back 7, the second loop 50 × 3.
+  hart.run(1 + 150 + 7 + 150);
+  assert.equal(hart.hart.x[10], 50n + 100n);
+});
+
+test("a remote fence.i (SBI RFENCE) drops the target hart's blocks", () => {
+  const hart = selfModifying(false);
+  hart.run(1 + 150 + 7);
+  // The patch is in memory; without a fence the loop may run the translated old code.
+  remoteFence({ harts: [hart] } as unknown as SbiHost, 1n, 0n, false);
+  hart.run(150);
+  assert.equal(hart.hart.x[10], 50n + 100n);
+});
