@@ -17,21 +17,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { DEFAULT_GUEST_DIR, readArtefact } from "../src/machine/guestArtefacts.js";
-import { GuestShell } from "../tests/guest/guestShell.js";
+import { freePort, GuestShell } from "../tests/guest/guestShell.js";
 
 const MIB = Number(process.env.PARAVM_BENCH_NET_MIB ?? 64);
 const BYTES = MIB * 1024 * 1024;
 const CHUNK = 64 * 1024;
 const GUEST_PORT = 5000;
 const TRANSFER_TIMEOUT_MS = 900_000;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 interface Result {
   toHost: number;

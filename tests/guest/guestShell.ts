@@ -4,6 +4,7 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { createServer, type AddressInfo } from "node:net";
 
 export const PARAVM_MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 /** busybox ash's prompt, maybe followed by its cursor-position query (ESC [6n). */
@@ -116,4 +117,13 @@ export class GuestShell {
   kill(): void {
     if (this.child.exitCode === null) this.child.kill("SIGKILL");
   }
+}
+
+/** A TCP port free on 127.0.0.1 just now (the listener is closed again). */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
 }

@@ -8,19 +8,10 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { createServer as createHttpServer, get } from "node:http";
-import { createServer, type AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { GuestShell, PARAVM_MAIN } from "./guestShell.js";
-
-/** A TCP port free on 127.0.0.1 just now (the listener is closed again). */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+import { freePort, GuestShell, PARAVM_MAIN } from "./guestShell.js";
 
 function httpGet(url: string): Promise<{ status: number; body: Buffer }> {
   return new Promise((resolve, reject) => {

@@ -16,6 +16,17 @@ export const J = (rd: number, off: number) =>
     (rd << 7) |
     0x6f) >>>
   0;
+/** B-type: a conditional branch (f3: 0 beq, 1 bne, 4 blt, 5 bge, 6 bltu, 7 bgeu) by `off` bytes. */
+export const B = (f3: number, rs1: number, rs2: number, off: number) =>
+  ((((off >> 12) & 1) << 31) |
+    (((off >> 5) & 0x3f) << 25) |
+    (rs2 << 20) |
+    (rs1 << 15) |
+    (f3 << 12) |
+    (((off >> 1) & 0xf) << 8) |
+    (((off >> 11) & 1) << 7) |
+    0x63) >>>
+  0;
 
 export const addi = (rd: number, rs1: number, imm: number) => I(0x13, 0, rd, rs1, imm);
 export const lui = (rd: number, imm20: number) => U(0x37, rd, imm20);

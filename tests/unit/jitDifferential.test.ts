@@ -14,7 +14,7 @@ import { remoteFence } from "../../src/hypervisor/sbiIpiFence.js";
 import type { SbiHost } from "../../src/hypervisor/sbiTypes.js";
 import { MachineBus } from "../../src/machine/bus.js";
 import { VmMemory } from "../../src/machine/memory.js";
-import { addi, I, jal, R, S as Store, sw, U } from "./asm.js";
+import { addi, B, I, jal, R, S as Store, sw, U } from "./asm.js";
 
 const RAM = 0x8000_0000;
 const RAM_SIZE = 1 << 16;
@@ -25,17 +25,6 @@ const PTR = 26; // s10: walks through the data and out of RAM
 const COUNT = 27; // s11: loop counter
 const BELL = 25; // s9: the doorbell device's address
 const RESERVED = [PTR, COUNT, BELL];
-
-const B = (f3: number, rs1: number, rs2: number, off: number) =>
-  ((((off >> 12) & 1) << 31) |
-    (((off >> 5) & 0x3f) << 25) |
-    (rs2 << 20) |
-    (rs1 << 15) |
-    (f3 << 12) |
-    (((off >> 1) & 0xf) << 8) |
-    (((off >> 11) & 1) << 7) |
-    0x63) >>>
-  0;
 
 /** One item of a program body: an encoding (2 or 4 bytes) or a forward branch over `skip` items. */
 type Item = { bits: number; size: 2 | 4 } | { branch: number; rs1: number; rs2: number; skip: number };

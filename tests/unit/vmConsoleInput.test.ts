@@ -4,21 +4,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Vm } from "../../src/vmm/vm.js";
-import { I, addi, csrrs, jal, li, lui, sb, sw, wfi } from "./asm.js";
+import { B, I, addi, csrrs, jal, li, lui, sb, sw, wfi } from "./asm.js";
 
 const lw = (rd: number, rs1: number, imm: number) => I(0x03, 2, rd, rs1, imm);
 const lbu = (rd: number, rs1: number, imm: number) => I(0x03, 4, rd, rs1, imm);
 const andi = (rd: number, rs1: number, imm: number) => I(0x13, 7, rd, rs1, imm);
-const B = (f3: number, rs1: number, rs2: number, off: number) =>
-  ((((off >> 12) & 1) << 31) |
-    (((off >> 5) & 0x3f) << 25) |
-    (rs2 << 20) |
-    (rs1 << 15) |
-    (f3 << 12) |
-    (((off >> 1) & 0xf) << 8) |
-    (((off >> 11) & 1) << 7) |
-    0x63) >>>
-  0;
 const beq = (rs1: number, rs2: number, off: number) => B(0, rs1, rs2, off);
 const blt = (rs1: number, rs2: number, off: number) => B(4, rs1, rs2, off);
 
