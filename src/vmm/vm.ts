@@ -389,11 +389,13 @@ export class Vm implements SbiHost {
         traps.add(`trap to ${target}: ${name}`, 0, n);
       });
     }
-    const net = this.nets.flatMap((n) => Object.entries({ ...n.stats(), ...n.backend.stats?.() }));
-    const netText = net.length ? "\n\n" + net.map(([k, v]) => `${k.padEnd(40)} ${v}`).join("\n") : "";
-    const vsock = this.vsock ? Object.entries({ ...this.vsock.stats(), ...this.vsock.backend.stats?.() }) : [];
-    const vsockText = vsock.length ? "\n\n" + vsock.map(([k, v]) => `${k.padEnd(40)} ${v}`).join("\n") : "";
-    return `${this.stats.format()}\n\n${traps.format("guest trap (no exit)")}${netText}${vsockText}`;
+    // Devices that count what they dropped or refused (network cards, vsock), each with its backend.
+    const counters = [...this.nets, ...(this.vsock ? [this.vsock] : [])].map((d) =>
+      Object.entries({ ...d.stats(), ...d.backend.stats?.() })
+        .map(([k, v]) => `\n${k.padEnd(40)} ${v}`)
+        .join(""),
+    );
+    return `${this.stats.format()}\n\n${traps.format("guest trap (no exit)")}${counters.map((c) => `\n${c}`).join("")}`;
   }
 
   /** After the run: closes what the devices hold open on the host (9p's files, vsock's connections). */
