@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { DEFAULT_GUEST_DIR, readArtefact } from "../machine/guestArtefacts.js";
 import { ImageError, isLinuxImage, maybeGunzip } from "../machine/linuxImage.js";
-import { ElfError } from "../machine/elfLoader.js";
+import { ElfError, isElf } from "../machine/elfLoader.js";
 import { PLATFORM } from "../machine/platform.js";
 import { LayoutError } from "../vmm/bootLayout.js";
 import { type GuestMode, Vm, type VmEnd } from "../vmm/vm.js";
@@ -30,7 +30,8 @@ export const RUN_HELP = `Usage: paravm run [options]
 Boots a RISC-V 64 guest. With no options: the embedded default Linux guest, to a shell.
 
 Options:
-  --kernel FILE      Linux Image (gzip accepted); default: the embedded guest's
+  --kernel FILE      Linux Image or S-mode ELF (at its physical addresses, entered at
+                     its entry point); gzip accepted; default: the embedded guest's
   --initrd FILE      initramfs (gzip accepted); default: the embedded guest's
   --append "ARGS"    kernel command line; default "console=hvc0 earlycon=sbi" (pv),
                      "console=ttyS0" (full)
@@ -126,8 +127,8 @@ export async function runCommand(args: string[]): Promise<number> {
         values.kernel ? readFile(values.kernel, "kernel") : readArtefact(DEFAULT_GUEST_DIR, "kernel"),
         "kernel",
       );
-      if (!isLinuxImage(kernel))
-        throw new UsageError(`${values.kernel ?? "the default kernel"} is not a RISC-V Linux Image`);
+      if (!isLinuxImage(kernel) && !isElf(kernel))
+        throw new UsageError(`${values.kernel ?? "the default kernel"} is neither a RISC-V Linux Image nor an ELF`);
       if (values.initrd) initrd = maybeGunzip(readFile(values.initrd, "initrd"), "initrd");
       else if (!values.kernel) initrd = readArtefact(DEFAULT_GUEST_DIR, "initrd");
     }

@@ -25,13 +25,13 @@ import { Sbi } from "../hypervisor/sbi.js";
 import { HsmState, type SbiHost } from "../hypervisor/sbiTypes.js";
 import { MachineBus } from "../machine/bus.js";
 import { buildDeviceTree } from "../machine/deviceTree.js";
-import { loadElf, parseElf } from "../machine/elfLoader.js";
-import { parseLinuxImage } from "../machine/linuxImage.js";
+import { elfExtent, isElf, loadElf, parseElf } from "../machine/elfLoader.js";
+import { parseKernel } from "../machine/kernelFile.js";
 import { VmMemory } from "../machine/memory.js";
 import { PLATFORM } from "../machine/platform.js";
 import { TIMEBASE_HZ, Timebase } from "../machine/timebase.js";
 import { ExitStats } from "../util/exitStats.js";
-import { planBoot } from "./bootLayout.js";
+import { LayoutError, planBoot } from "./bootLayout.js";
 import { InputQueue } from "./inputQueue.js";
 import { HART_ISA } from "./isa.js";
 
@@ -44,7 +44,7 @@ export interface VmConfig {
   mode: GuestMode;
   memoryBytes: number;
   cpus: number;
-  /** A Linux Image (decompressed). */
+  /** A Linux Image (decompressed) or an S-mode ELF (machine/kernelFile.ts). */
   kernel?: Uint8Array;
   initrd?: Uint8Array;
   append: string;
@@ -181,19 +181,19 @@ export class Vm implements SbiHost {
   private load(): void {
     const cfg = this.config;
     const pv = cfg.mode === "pv";
-    const kernel = cfg.kernel ? parseLinuxImage(cfg.kernel) : null;
+    const kernel = cfg.kernel ? parseKernel(cfg.kernel, this.mem) : null;
     const dtbSize = 64 * 1024;
     const layout = planBoot(
       this.mem.ramBase,
       this.mem.ramSize,
-      kernel ? kernel.textOffset : 0x200000,
-      kernel ? kernel.imageSize : 0,
+      kernel ? kernel.start - this.mem.ramBase : 0x200000,
+      kernel ? kernel.end - kernel.start : 0,
       cfg.initrd?.length ?? 0,
       dtbSize,
     );
     const ram = this.mem.ram();
     const at = (paddr: number) => paddr - this.mem.ramBase;
-    if (kernel) ram.set(kernel.bytes, at(layout.kernel));
+    kernel?.load(this.mem);
     if (cfg.initrd && layout.initrd) ram.set(cfg.initrd, at(layout.initrd.start));
     const dtb =
       cfg.dtb ??
@@ -213,7 +213,7 @@ export class Vm implements SbiHost {
     ram.set(dtb, at(layout.dtb));
     if (pv) {
       if (!kernel) throw new Error("pv mode needs a kernel");
-      this.enterSupervisor(0, layout.kernel, BigInt(layout.dtb));
+      this.enterSupervisor(0, kernel.entry, BigInt(layout.dtb));
       this.state.hsm.fill(HsmState.Stopped);
       this.state.hsm[0] = HsmState.Started;
       return;
@@ -221,20 +221,23 @@ export class Vm implements SbiHost {
     // Full mode: every hart starts in M-mode at the firmware, as on real hardware.
     if (!cfg.firmware) throw new Error("full mode needs a firmware");
     let entry = this.mem.ramBase;
-    if (cfg.firmware[0] === 0x7f && cfg.firmware[1] === 0x45) {
+    if (isElf(cfg.firmware)) {
       const image = parseElf(cfg.firmware);
+      const extent = elfExtent(image);
+      if (kernel && extent && extent.start < kernel.end && kernel.start < extent.end)
+        throw new LayoutError("the firmware overlaps the kernel");
       loadElf(cfg.firmware, image, this.mem);
       entry = image.entry;
     } else {
-      if (kernel && cfg.firmware.length > layout.kernel - this.mem.ramBase)
-        throw new Error("the firmware overlaps the kernel");
+      if (kernel && cfg.firmware.length > kernel.start - this.mem.ramBase)
+        throw new LayoutError("the firmware overlaps the kernel");
       ram.set(cfg.firmware, 0);
     }
     // struct fw_dynamic_info { magic, version, next_addr, next_mode, options, boot_hart }
     const info = new DataView(this.mem.buffer, this.mem.ramOffset + at(layout.fwInfo), 48);
     info.setBigUint64(0, 0x4942534fn, true);
     info.setBigUint64(8, 2n, true);
-    info.setBigUint64(16, BigInt(layout.kernel), true);
+    info.setBigUint64(16, BigInt(kernel ? kernel.entry : layout.kernel), true);
     info.setBigUint64(24, 1n, true); // next_mode: S
     info.setBigUint64(32, 0n, true);
     info.setBigUint64(40, 0xffffffffffffffffn, true); // boot_hart: any (lottery)
