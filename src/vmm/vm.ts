@@ -68,7 +68,6 @@ export type VmEnd = { kind: "poweroff" } | { kind: "failure"; code: number } | {
 
 const SLICE = 20_000;
 const BATCH_MS = 20;
-const IRQ_STI = 5;
 const NEVER = 0xffffffffffffffffn;
 
 export class Vm implements SbiHost {
@@ -93,8 +92,8 @@ export class Vm implements SbiHost {
    * before its console is set up.
    */
   private activeConsole: ConsoleDevice | null;
-  /** Per hart: HSM state and the SBI timer deadline (plain data, for snapshots). */
-  readonly state: { hsm: Int32Array; timer: BigUint64Array };
+  /** Per hart: HSM state (plain data, for snapshots); the SBI timer is the hart's stimecmp. */
+  readonly state: { hsm: Int32Array };
   private end: VmEnd | null = null;
   private wake: (() => void) | null = null;
 
@@ -102,7 +101,7 @@ export class Vm implements SbiHost {
     const pv = config.mode === "pv";
     this.mem = new VmMemory(PLATFORM.ram.base, config.memoryBytes);
     this.bus = new MachineBus(this.mem, this.stats);
-    this.state = { hsm: new Int32Array(config.cpus), timer: new BigUint64Array(config.cpus).fill(NEVER) };
+    this.state = { hsm: new Int32Array(config.cpus) };
     for (let h = 0; h < config.cpus; h++) {
       this.harts.push(
         new Hart(this.mem.buffer, this.mem.hartStateOffset(h), this.bus, {
@@ -279,7 +278,6 @@ export class Vm implements SbiHost {
   startHart(h: number, addr: number, opaque: bigint): void {
     this.enterSupervisor(h, addr, opaque);
     this.state.hsm[h] = HsmState.Started;
-    this.state.timer[h] = NEVER;
   }
 
   stopHart(h: number): void {
@@ -292,9 +290,15 @@ export class Vm implements SbiHost {
     this.harts[h].requestExit();
   }
 
+  /**
+   * The SBI timer is stimecmp, as OpenSBI makes it on a hart with Sstc: pv harts run with
+   * menvcfg.STCE set, so STIP follows stimecmp alone, and a deadline kept anywhere else would
+   * be overruled (its interrupt cleared) at the next re-evaluation.
+   */
   setTimer(h: number, deadline: bigint): void {
-    this.state.timer[h] = deadline;
-    this.harts[h].setInterruptLine(IRQ_STI, this.timebase.now() >= deadline);
+    const hart = this.harts[h];
+    hart.hart.s64[S.STIMECMP] = BigInt.asIntN(64, deadline);
+    hart.sstcDeadline();
   }
 
   consoleWrite(bytes: Uint8Array): void {
@@ -442,12 +446,6 @@ export class Vm implements SbiHost {
   }
 
   private updateDevices(): void {
-    const now = this.timebase.now();
-    if (this.config.mode === "pv") {
-      for (let h = 0; h < this.harts.length; h++) {
-        if (now >= this.state.timer[h]) this.harts[h].setInterruptLine(IRQ_STI, true);
-      }
-    }
     for (const hart of this.harts) hart.sstcDeadline();
     this.clint?.update();
     this.rtc.update();
@@ -473,7 +471,6 @@ export class Vm implements SbiHost {
   private async sleep(): Promise<void> {
     const now = this.timebase.now();
     let next = NEVER;
-    if (this.config.mode === "pv") for (const t of this.state.timer) if (t < next) next = t;
     for (const hart of this.harts) {
       const t = hart.sstcDeadline();
       if (t !== null && t < next) next = t;
