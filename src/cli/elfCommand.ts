@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ElfError } from "../machine/elfLoader.js";
 import { runBareMetal } from "../vmm/bareMetal.js";
+import { describeTrapLoop } from "../vmm/trapLoop.js";
 import { parseSize } from "../util/size.js";
 import { UsageError } from "./usageError.js";
 
@@ -15,12 +16,17 @@ The program ends by storing to its \`tohost\` symbol (1 = pass, odd v = test v>>
 or by writing the syscon (0x5555 pass, 0x3333 fail).
 
 Options:
-  --max-instructions N   stop after N instructions (exit status 3); default 1000000000
+  --max-instructions N   stop after N instructions and traps (exit status 3); default 1000000000
   --memory SIZE          guest RAM, e.g. 64M, 1G; default 256M
+  --timeout S            stop a program still running after S seconds (exit status 124)
   --stats                print the instruction count and speed to stderr
   -h, --help             this text
 
-Exit status: 0 pass, 1 fail, 2 bad arguments or file, 3 instruction limit reached.`;
+A program that traps again and again at the same pc with the same cause and retires nothing
+(an entry point or trap vector that faults) is stopped at once (exit status 126).
+
+Exit status: 0 pass, 1 fail, 2 bad arguments or file, 3 instruction limit reached,
+124 timeout, 126 stuck in a trap loop.`;
 
 export function elfCommand(args: string[]): number {
   const { values, positionals } = parseArgs({
@@ -29,6 +35,7 @@ export function elfCommand(args: string[]): number {
     options: {
       "max-instructions": { type: "string" },
       memory: { type: "string" },
+      timeout: { type: "string" },
       stats: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -44,6 +51,9 @@ export function elfCommand(args: string[]): number {
   const memory = values.memory === undefined ? 256 * 1024 * 1024 : parseSize(values.memory);
   if (memory === null || memory < 4096)
     throw new UsageError(`--memory wants a size such as 64M, not '${values.memory}'`);
+  const timeout = values.timeout === undefined ? null : Number(values.timeout);
+  if (timeout !== null && !(timeout > 0))
+    throw new UsageError(`--timeout wants a positive number of seconds, not '${values.timeout}'`);
   let file: Uint8Array;
   try {
     file = readFileSync(positionals[0]);
@@ -57,6 +67,7 @@ export function elfCommand(args: string[]): number {
       elf: file,
       memoryBytes: memory,
       maxInstructions: max,
+      timeoutMs: timeout === null ? undefined : timeout * 1000,
       output: (b) => process.stdout.write(b),
     });
   } catch (e) {
@@ -81,6 +92,12 @@ export function elfCommand(args: string[]): number {
     case "stuck":
       process.stderr.write("FAIL: the hart waits for an interrupt (wfi) and none can arrive\n");
       return 1;
+    case "trapLoop":
+      process.stderr.write(`FAIL: ${describeTrapLoop(result.loop)}\n`);
+      return 126;
+    case "timeout":
+      process.stderr.write(`stopped: the program was still running after ${timeout} s\n`);
+      return 124;
     case "reset":
       process.stderr.write("FAIL: the guest asked for a reset, which paravm elf does not do\n");
       return 1;

@@ -7,6 +7,7 @@ import { ImageError, isLinuxImage, maybeGunzip } from "../machine/linuxImage.js"
 import { ElfError, isElf } from "../machine/elfLoader.js";
 import { PLATFORM } from "../machine/platform.js";
 import { LayoutError } from "../vmm/bootLayout.js";
+import { describeTrapLoop } from "../vmm/trapLoop.js";
 import { type GuestMode, Vm, type VmEnd } from "../vmm/vm.js";
 import { parseSize } from "../util/size.js";
 import { attachTerminal } from "./terminal.js";
@@ -68,7 +69,8 @@ Options:
   -h, --help         this text
 
 Console: stdin/stdout. In a terminal, raw mode; Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.
-Exit status: 0 guest powered off, 1 guest failure, 2 bad arguments or files, 124 timeout.`;
+Exit status: 0 guest powered off, 1 guest failure, 2 bad arguments or files, 124 timeout,
+126 a hart stuck in a trap loop (trap after trap at one pc, nothing retired).`;
 
 function readFile(path: string, what: string): Uint8Array {
   try {
@@ -228,6 +230,10 @@ export async function runCommand(args: string[]): Promise<number> {
   if (timedOut) {
     process.stderr.write(`paravm: the guest was still running after ${timeout} s\n`);
     return 124;
+  }
+  if (end.kind === "trapLoop") {
+    process.stderr.write(`paravm: ${describeTrapLoop(end.loop)}\n`);
+    return 126;
   }
   return end.kind === "failure" ? Math.min(Math.max(end.code, 1), 125) : 0;
 }

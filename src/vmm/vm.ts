@@ -33,6 +33,7 @@ import { TIMEBASE_HZ, Timebase } from "../machine/timebase.js";
 import { ExitStats } from "../util/exitStats.js";
 import { LayoutError, planBoot } from "./bootLayout.js";
 import { InputQueue } from "./inputQueue.js";
+import { TRAP_CAUSES, type TrapLoop, TrapLoopWatch } from "./trapLoop.js";
 import { HART_ISA } from "./isa.js";
 
 export type GuestMode = "pv" | "full";
@@ -64,7 +65,13 @@ export interface VmConfig {
 }
 
 /** How a run ended. */
-export type VmEnd = { kind: "poweroff" } | { kind: "failure"; code: number } | { kind: "reboot" } | { kind: "stopped" };
+export type VmEnd =
+  | { kind: "poweroff" }
+  | { kind: "failure"; code: number }
+  | { kind: "reboot" }
+  | { kind: "stopped" }
+  /** A hart traps again and again and retires nothing (trapLoop.ts): it can never go on. */
+  | { kind: "trapLoop"; loop: TrapLoop };
 
 const SLICE = 20_000;
 const BATCH_MS = 20;
@@ -74,6 +81,7 @@ export class Vm implements SbiHost {
   readonly mem: VmMemory;
   readonly bus: MachineBus;
   readonly harts: Hart[] = [];
+  private readonly trapWatches: TrapLoopWatch[];
   readonly stats = new ExitStats();
   readonly input = new InputQueue();
   private readonly timebase = new Timebase();
@@ -111,6 +119,7 @@ export class Vm implements SbiHost {
         }),
       );
     }
+    this.trapWatches = this.harts.map((hart, h) => new TrapLoopWatch(hart, h));
     this.sbi = new Sbi(this, this.stats);
     // PLIC contexts in the order the device tree lists them (M and S per hart in full mode, S only in pv).
     const contexts = plicContextLayout(config.mode, config.cpus);
@@ -352,24 +361,7 @@ export class Vm implements SbiHost {
   /** Exits and the traps the guest's own M-mode handled, for --stats. */
   formatStats(): string {
     const traps = new ExitStats();
-    const causes = [
-      "misaligned fetch",
-      "fetch fault",
-      "illegal instruction",
-      "breakpoint",
-      "misaligned load",
-      "load fault",
-      "misaligned store",
-      "store fault",
-      "ecall from U",
-      "ecall from S",
-      "cause 10",
-      "ecall from M",
-      "fetch page fault",
-      "load page fault",
-      "cause 14",
-      "store page fault",
-    ];
+    const causes = TRAP_CAUSES;
     const irqs = [
       "irq 0",
       "SSI",
@@ -439,6 +431,8 @@ export class Vm implements SbiHost {
       const hart = this.harts[h];
       const exit = hart.run(SLICE);
       if (exit === Exit.SbiCall) this.sbi.call(h);
+      const loop = exit === Exit.Budget ? this.trapWatches[h].check() : null;
+      if (loop) this.finish({ kind: "trapLoop", loop });
       if (exit === Exit.Wfi) this.stats.add("wfi");
       else idle = false;
     }
