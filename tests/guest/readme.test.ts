@@ -6,7 +6,8 @@
 //   - `/tmp/` in host commands is a fresh temporary folder;
 //   - each host port (after `tcp::`, `127.0.0.1:`, `10.0.2.2:` or in `listen(`) is a free port.
 // A host command followed by guest commands starts a VM and waits for its shell; one ending in
-// `&` runs in the background until the block ends; any other runs to its end. VMs still
+// `&` runs in the background until the block ends; any other runs to its end. A guest command
+// is typed as written, between two `echo`s of markers that delimit its output. VMs still
 // running at the end of a block are powered off and must exit with status 0.
 
 import { test } from "node:test";
@@ -16,7 +17,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, GuestShell, PARAVM_MAIN, PROMPT } from "./guestShell.js";
+import { freePort, GuestShell, PARAVM_MAIN } from "./guestShell.js";
 import { missingLine, readTranscripts, type Step, type Transcript } from "./readmeTranscripts.js";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
@@ -66,15 +67,6 @@ function hostCommand(command: string): Promise<{ status: number | null; output: 
   });
 }
 
-/** Types a guest command and resolves with what it printed before the next prompt. */
-async function guestCommand(vm: GuestShell, command: string): Promise<string> {
-  const from = vm.out.length;
-  vm.type(`${command}\n`);
-  const echoed = (await vm.waitFor(/\n/, COMMAND_MS, from)).index + 1;
-  const prompt = await vm.waitFor(PROMPT, COMMAND_MS, from + echoed);
-  return vm.out.slice(from + echoed, from + echoed + prompt.index);
-}
-
 async function runTranscript(t: Transcript): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), "paravm-readme-"));
   const steps = await localize(t, tmp);
@@ -88,14 +80,13 @@ async function runTranscript(t: Transcript): Promise<void> {
         if (step.command.trim() === "poweroff") {
           vm.type(`${step.command}\n`);
           assert.equal(await vm.end(COMMAND_MS), 0, `poweroff: paravm's exit status; output:\n${vm.out}`);
-        } else assertPrints(await guestCommand(vm, step.command), step);
+        } else assertPrints(await vm.run(step.command, COMMAND_MS), step);
       } else if (steps[i + 1]?.where === "guest") {
         const started = new GuestShell(
           spawn("sh", ["-c", `exec ${step.command}`], { cwd: REPO, stdio: ["pipe", "pipe", "pipe"] }),
         );
         vms.push(started);
         await started.booted(BOOT_MS);
-        await started.run("true"); // past the prompts of the boot, so each command's own comes next
         assertPrints(started.out, step);
       } else if (step.command.trimEnd().endsWith("&")) {
         assert.deepEqual(step.expect, [], `README line ${t.line}: a background command's output is not checked`);
