@@ -12,7 +12,6 @@ import type { Block } from "./blockCache.js";
 import { HEAT_MASK, NEVER } from "./heat.js";
 
 const PAGE = 4096;
-const TLB_MASK = 255; // the fetch set of the MMU's TLB comes first (ACCESS_FETCH = 0)
 
 const IN_LOOP = 0;
 const IN_BLOCK = 1;
@@ -27,6 +26,7 @@ export function executeBlocks(hart: Hart, budget: number): number {
   const mmu = hart.mmu;
   const tlbTag = mmu.tlbTag;
   const tlbHost = mmu.tlbHost;
+  const fetchSet = mmu.sets[ACCESS_FETCH]; // the privilege cannot change without leaving this loop
   const exit = cache.exit;
   const heat = cache.heat;
   let pc = h.pc;
@@ -40,7 +40,8 @@ export function executeBlocks(hart: Hart, budget: number): number {
     while (n < budget) {
       const vpage = Math.floor(pc / PAGE);
       let host: number;
-      if (tlbTag[vpage & TLB_MASK] === vpage) host = tlbHost[vpage & TLB_MASK] + (pc & 0xfff);
+      const e = fetchSet + (vpage & 255);
+      if (tlbTag[2 * e] === vpage) host = tlbHost[4 * e + 2] + (pc & 0xfff);
       else host = mmu.offset(pc, ACCESS_FETCH); // may throw a fetch fault for the instruction at pc
       block = null;
       if (host >= 0) {
