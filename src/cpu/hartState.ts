@@ -22,8 +22,15 @@ export const TLB_SETS_PER_BANK = 9;
 export const TLB_SETS = TLB_BANKS * TLB_SETS_PER_BANK + 3;
 /** Where the TLB starts in a hart's block: translated code probes it in place. */
 export const TLB_OFFSET = HART_REGS_BYTES;
-/** Bytes reserved for one hart's block: registers, CSRs and the TLB. */
-export const HART_STATE_BYTES = HART_REGS_BYTES + TLB_SETS * TLB_ENTRIES * TLB_ENTRY_BYTES + 4096;
+/**
+ * The translated blocks' lookup table, probed by the dispatcher in WebAssembly (jit/): per entry
+ * the buffer offset of the block's first instruction (0: empty) and its table index << 7 | its
+ * length. Direct-mapped by that offset.
+ */
+export const JIT_LOOKUP_OFFSET = TLB_OFFSET + TLB_SETS * TLB_ENTRIES * TLB_ENTRY_BYTES;
+export const JIT_LOOKUP_ENTRIES = 16384;
+/** Bytes reserved for one hart's block: registers, CSRs, the TLB and the block lookup table. */
+export const HART_STATE_BYTES = Math.ceil((JIT_LOOKUP_OFFSET + JIT_LOOKUP_ENTRIES * 8) / 4096) * 4096;
 
 // Slots of the BigInt64Array view (8 bytes each).
 /** x0..x31; slot 32 is a sink that instructions with rd = x0 write to, so x0 stays zero. */
@@ -52,6 +59,8 @@ export const RESERVATION = 95; // LR/SC reserved physical address, -1 when none
 export const PMPADDR = 96; // 16 entries
 export const PMPCFG = 112; // pmpcfg0 and pmpcfg2 (8 entries each)
 export const STIMECMP = 114;
+/** Where a translated block's slow path leaves a loaded value (jit/). */
+export const JIT_SCRATCH = 120;
 // Slots of the Int32Array view (4 bytes each); they start after the 64-bit slots.
 const I32_BASE = 2 * 128;
 export const PRIV = I32_BASE + 0;
@@ -73,6 +82,8 @@ export const TLB_LOAD_SET = I32_BASE + 13;
 export const TLB_STORE_SET = I32_BASE + 14;
 /** Set to 1 by a translated block's slow path when the hart must stop after the instruction. */
 export const JIT_STOP = I32_BASE + 15;
+/** Instructions the dispatcher had retired before the block it is running (for a trap's count). */
+export const JIT_DONE = I32_BASE + 16;
 
 // mstatus bits (the low 32 bits, which is all that is stored).
 export const MSTATUS_SIE = 1 << 1;

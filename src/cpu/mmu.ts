@@ -63,6 +63,8 @@ export class Mmu {
   private readonly bankSatp = new BigInt64Array(TLB_BANKS).fill(NO_SATP);
   private bank = 0;
   private nextVictim = 0;
+  /** Entries that were filled with a superpage (2 MiB or larger), for sfence.vma by address. */
+  private readonly superpages = new Set<number>();
 
   constructor(
     readonly hart: HartState,
@@ -94,22 +96,40 @@ export class Mmu {
   /** Drops every translation that depends on satp, SUM or MXR (the U and S sets of every bank). */
   flushPaged(): void {
     this.tlbTag.fill(NaN, 0, 2 * M_SETS);
+    this.superpages.clear();
   }
 
   /** sfence.vma: drop the entries for vaddr (or all, when null) and asid (or all, when null). */
   flush(vaddr: number | null, asid: number | null): void {
     if (vaddr === null && asid === null) return this.flushPaged();
-    for (let e = 0; e < M_SETS; e++) {
-      const tag = this.tlbTag[2 * e];
-      if (tag !== tag) continue;
-      const meta = this.tlbHost[4 * e + 3];
-      if (asid !== null && (meta >> 8 || asid !== bankAsid(this.bankSatp[Math.floor(e / BANK_ENTRIES)]))) continue;
-      if (vaddr !== null) {
-        const span = 2 ** (9 * (meta & 0xff));
-        if (Math.floor(tag / span) !== Math.floor(Math.floor(vaddr / PAGE) / span)) continue;
+    if (vaddr === null) {
+      // Every address of one ASID: drop the banks of that ASID whole (global entries too, which
+      // the TLB may always forget).
+      for (let b = 0; b < TLB_BANKS; b++) {
+        if (bankAsid(this.bankSatp[b]) === asid)
+          this.tlbTag.fill(NaN, 2 * b * BANK_ENTRIES, 2 * (b + 1) * BANK_ENTRIES);
       }
-      this.tlbTag[2 * e] = NaN;
+      return;
     }
+    // A 4 KiB entry for vaddr can only sit at its index in each set; superpage entries, filled
+    // at the index of whichever page of them was used, are remembered apart.
+    const index = Math.floor(vaddr / PAGE) & (TLB_ENTRIES - 1);
+    for (let e = index; e < M_SETS; e += TLB_ENTRIES) this.flushEntry(e, vaddr, asid);
+    for (const e of this.superpages) if (!this.flushEntry(e, vaddr, asid)) this.superpages.delete(e);
+  }
+
+  /** Drops entry e if it matches; returns whether it still holds a superpage. */
+  private flushEntry(e: number, vaddr: number | null, asid: number | null): boolean {
+    const tag = this.tlbTag[2 * e];
+    if (tag !== tag) return false;
+    const meta = this.tlbHost[4 * e + 3];
+    if (asid !== null && (meta >> 8 || asid !== bankAsid(this.bankSatp[Math.floor(e / BANK_ENTRIES)]))) return true;
+    if (vaddr !== null) {
+      const span = 2 ** (9 * (meta & 0xff));
+      if (Math.floor(tag / span) !== Math.floor(Math.floor(vaddr / PAGE) / span)) return (meta & 0xff) !== 0;
+    }
+    this.tlbTag[2 * e] = NaN;
+    return false;
   }
 
   /**
@@ -208,6 +228,7 @@ export class Mmu {
       this.tlbTag[2 * e] = vpage;
       this.tlbHost[4 * e + 2] = hostPage;
       this.tlbHost[4 * e + 3] = level | (global << 8);
+      if (level > 0 && e < M_SETS) this.superpages.add(e);
       return hostPage + (paddr & 0xfff);
     }
     this.lastPaddr = paddr;

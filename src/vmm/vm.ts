@@ -105,7 +105,7 @@ export class Vm implements SbiHost {
     this.state = { hsm: new Int32Array(config.cpus), timer: new BigUint64Array(config.cpus).fill(NEVER) };
     for (let h = 0; h < config.cpus; h++) {
       this.harts.push(
-        new Hart(this.mem.buffer, this.mem.hartStateOffset(h), this.bus, {
+        new Hart(this.mem.memory, this.mem.hartStateOffset(h), this.bus, {
           hartId: h,
           sbiExits: pv,
           time: () => this.timebase.now(),
