@@ -53,7 +53,7 @@ function runLoop(opts: BareMetalOptions, made: (mem: VmMemory, symbols: Map<stri
   made(mem, image.symbols);
   const bus = new MachineBus(mem);
   const timebase = new Timebase();
-  const hart = new Hart(mem.buffer, mem.hartStateOffset(0), bus, { hartId: 0, time: () => timebase.now() });
+  const hart = new Hart(mem.memory, mem.hartStateOffset(0), bus, { hartId: 0, time: () => timebase.now() });
   hart.hart.pc = image.entry;
   let pending: number[] = [];
   const flush = () => {

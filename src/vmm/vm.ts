@@ -112,7 +112,7 @@ export class Vm implements SbiHost {
     this.state = { hsm: new Int32Array(config.cpus) };
     for (let h = 0; h < config.cpus; h++) {
       this.harts.push(
-        new Hart(this.mem.buffer, this.mem.hartStateOffset(h), this.bus, {
+        new Hart(this.mem.memory, this.mem.hartStateOffset(h), this.bus, {
           hartId: h,
           sbiExits: pv,
           time: () => this.timebase.now(),

@@ -126,8 +126,8 @@ function machine(jit: boolean, code: Uint8Array, regs: bigint[], iterations: num
   ram.set(code);
   new DataView(mem.buffer, mem.ramOffset).setUint32(TRAP_VECTOR - RAM, jal(0, 0), true);
   for (let i = 0x2000; i < RAM_SIZE; i++) ram[i] = (i * 37) & 0xff;
-  const hart = new Hart(mem.buffer, mem.hartStateOffset(0), bus, { hartId: 0, time: () => 0n, jit });
-  hart.blocks?.setHot(2);
+  const hart = new Hart(mem.memory, mem.hartStateOffset(0), bus, { hartId: 0, time: () => 0n, jit });
+  hart.blocks?.setHot(2, 1);
   bus.map(DOORBELL, 0x1000, {
     name: "doorbell",
     state: {},
@@ -202,7 +202,7 @@ function selfModifying(fenceAfterPatch: boolean) {
     B(0, 0, 0, -36), // to loop: 50 more passes
   ];
   const mem = new VmMemory(RAM, RAM_SIZE);
-  const hart = new Hart(mem.buffer, mem.hartStateOffset(0), new MachineBus(mem), { hartId: 0, time: () => 0n });
+  const hart = new Hart(mem.memory, mem.hartStateOffset(0), new MachineBus(mem), { hartId: 0, time: () => 0n });
   const view = new DataView(mem.buffer, mem.ramOffset);
   code.forEach((w, i) => view.setUint32(4 * i, w, true));
   hart.hart.pc = RAM;
