@@ -45,10 +45,11 @@ const USAGE = `Usage: npm run bench -- [options]
   --debian DIR         the Debian-kernel guest (default $PARAVM_DEBIAN_GUEST or ~/.cache/paravm/debian)
   --tinyemu PATH       a TinyEMU build's temu (default $PARAVM_BENCH_TINYEMU; none: no TinyEMU)
   --tinyemu-bios FILE  its BIOS (default $PARAVM_BENCH_TINYEMU_BIOS, else bbl64.bin beside temu)
+  --boot-timeout S     a boot that shows no prompt within S seconds fails (default 1800);
+                       that system then skips the guest in the later rounds
   --json FILE          also write every sample as JSON
 `;
 
-const BOOT_MS = 1800_000;
 const MEMORY_MIB = 256;
 
 const { values: opt } = parseArgs({
@@ -65,6 +66,7 @@ const { values: opt } = parseArgs({
     debian: { type: "string" },
     tinyemu: { type: "string" },
     "tinyemu-bios": { type: "string" },
+    "boot-timeout": { type: "string" },
     json: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
@@ -94,6 +96,7 @@ const sizes: Sizes = {
 };
 const rounds = count("rounds", opt.rounds, opt.quick ? 1 : 3);
 const smp = count("smp", opt.smp, 2);
+const bootMs = count("boot-timeout", opt["boot-timeout"], 1800) * 1000;
 
 const progress = (s: string): void => void process.stderr.write(s + "\n");
 const load = (): string =>
@@ -202,6 +205,9 @@ function peakRssMiB(pid: number): number {
   return Number(m[1]) / 1024;
 }
 
+/** "system guest harts" of the boots that failed: later rounds do not try them again. */
+const unbootable = new Set<string>();
+
 /**
  * One boot: times spawn → prompt into `boot`, runs `work` if any, reads the peak RSS into
  * `rss`, powers off. Every workload gets a boot of its own, so what one leaves behind (the
@@ -218,11 +224,19 @@ async function session(
 ): Promise<void> {
   const harts = machine.cpus > 1 ? ` (${machine.cpus} harts)` : "";
   const tag = `[${round}] ${system.name}${harts}, ${guest.name} guest`;
+  const which = `${system.key} ${guest.name} ${machine.cpus}`;
+  if (unbootable.has(which)) {
+    progress(`${tag}: skipped (no prompt in an earlier round)`);
+    return;
+  }
   const t0 = performance.now();
   const vm = new GuestShell(system.start(guest, machine));
   const pending = new Set([boot, ...(work ? [work[1]] : []), ...(rss ? [rss] : [])]);
   try {
-    await vm.booted(BOOT_MS);
+    await vm.booted(bootMs).catch((e: Error) => {
+      unbootable.add(which);
+      throw e;
+    });
     const seconds = (performance.now() - t0) / 1000;
     addSample(boot, system.key, seconds);
     pending.delete(boot);
@@ -244,7 +258,8 @@ async function session(
     await vm.poweroff(30_000);
   } catch (e) {
     for (const r of pending) addError(r, system.key, (e as Error).message);
-    progress(`${tag}: failed: ${(e as Error).message.slice(0, 1000)}`);
+    const [first, ...rest] = (e as Error).message.split("\n");
+    progress(`${tag}: failed: ${first}\n${rest.join("\n").slice(-800)}`);
   } finally {
     vm.kill();
   }
