@@ -20,7 +20,7 @@ import { DEFAULT_GUEST_DIR, readArtefact } from "../src/machine/guestArtefacts.j
 import { GuestShell } from "../tests/guest/guestShell.js";
 import { fillRandom } from "./randomFile.js";
 import { systems as allSystems, type Guest, type Machine, type System, type SystemKey } from "./guestSystems.js";
-import { addError, addSample, errorLines, markdownTable, type Row } from "./guestTable.js";
+import { addError, addSample, errorLines, markdownTable, newRow, type Row } from "./guestTable.js";
 import {
   DEBIAN_SEQ,
   DEFAULT_GUEST_WORKLOADS,
@@ -169,13 +169,7 @@ const debian = debianGuest();
 const disk = join(tmp, "disk.img");
 fillRandom(disk, sizes.diskMiB);
 
-const row = (key: string, label: string, unit: Row["unit"] = "s"): Row => ({
-  key,
-  label,
-  unit,
-  samples: {},
-  errors: {},
-});
+const row = newRow;
 const bootRow = row("boot", "process start → shell prompt (host wall time, every boot of the default guest)");
 const workloadRows = new Map<Workload, Row>(DEFAULT_GUEST_WORKLOADS.map((w) => [w, row(w.key, w.label(sizes))]));
 const rssRow: Row = {

@@ -19,6 +19,10 @@ export interface Row {
   notApplicable?: Partial<Record<SystemKey, string>>;
 }
 
+export function newRow(key: string, label: string, unit: Row["unit"] = "s"): Row {
+  return { key, label, unit, samples: {}, errors: {} };
+}
+
 export function median(xs: number[]): number | undefined {
   if (!xs.length) return undefined;
   const s = [...xs].sort((a, b) => a - b);

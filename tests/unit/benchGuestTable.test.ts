@@ -3,7 +3,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { addError, addSample, errorLines, markdownTable, median, type Row } from "../../bench/guestTable.js";
+import { addError, addSample, errorLines, markdownTable, median, newRow, type Row } from "../../bench/guestTable.js";
 import type { System } from "../../bench/guestSystems.js";
 
 const system = (key: System["key"], name: string): System => ({
@@ -15,13 +15,7 @@ const system = (key: System["key"], name: string): System => ({
   },
 });
 const systems = [system("pv", "paravm pv"), system("qemu", "QEMU")];
-const row = (key: string, label: string, unit: Row["unit"] = "s"): Row => ({
-  key,
-  label,
-  unit,
-  samples: {},
-  errors: {},
-});
+const row = newRow;
 
 test("median of an odd and an even number of samples, none for no samples", () => {
   assert.equal(median([3, 1, 2]), 2);
