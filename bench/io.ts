@@ -30,13 +30,13 @@
 // directly, fewer guest instructions a byte, and the guest waits on host reads ~10% of the time.
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { randomFillSync } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { DEFAULT_GUEST_DIR, readArtefact } from "../src/machine/guestArtefacts.js";
+import { fillRandom } from "./randomFile.js";
 
 const MAIN = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 const FIRMWARE = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin";
@@ -54,16 +54,6 @@ const disk = join(tmp, "disk.img");
 const share = join(tmp, "share");
 const kernel = join(tmp, "Image");
 const initrd = join(tmp, "initramfs.cpio.gz");
-
-function fillRandom(path: string, mib: number): void {
-  const chunk = new Uint8Array(1 << 20);
-  const fd = openSync(path, "w");
-  try {
-    for (let i = 0; i < mib; i++) writeSync(fd, randomFillSync(chunk));
-  } finally {
-    closeSync(fd);
-  }
-}
 
 function log(s: string): void {
   process.stdout.write(s + "\n");
