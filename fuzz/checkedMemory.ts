@@ -15,10 +15,15 @@ export class WorkMeter {
   /** A view outside guest RAM that was asked for (device code might catch an exception, not this). */
   violation = "";
 
-  reset(): void {
+  /** Past this many calls the case is stopped where it is (a device in a loop). */
+  limit = Infinity;
+
+  /** Starts a case that may do at most `limit` calls. */
+  reset(limit = Infinity): void {
     this.calls = 0;
     this.bytes = 0;
     this.violation = "";
+    this.limit = limit;
   }
 
   /** Ends a case: throws if a view left guest RAM or the case did more than `bound` calls. */
@@ -42,7 +47,10 @@ export function checkedRam(
   meter: WorkMeter,
 ): GuestMemory["ram"] {
   return (addr, length) => {
-    meter.calls++;
+    if (++meter.calls > meter.limit) {
+      meter.violation ||= `work bound: more than ${meter.limit} guest-memory accesses`;
+      throw new FuzzFailure(meter.violation);
+    }
     const view = ram(addr, length);
     if (view === null) return null;
     meter.bytes += view.length;

@@ -128,7 +128,9 @@ export class MmioCampaign implements Campaign<MmioTarget> {
   }
 
   async run(t: MmioTarget, rng: Prng, trace: Trace): Promise<void> {
-    t.meter.reset();
+    const perNotify = 8 * 256 * (256 + MAX_INDIRECT + 8);
+    // A bring-up notifies at most 5 times, then at most 16 accesses: past that, a device is stopped.
+    t.meter.reset(4096 + 21 * perNotify);
     let notifies = 0;
     if (rng.chance(0.15)) {
       notifies += this.bringUp(t, rng, rng.pick(VIRTIO_SLOTS), trace);
@@ -144,7 +146,7 @@ export class MmioCampaign implements Campaign<MmioTarget> {
     }
     // Host I/O that a notify started (blk, 9p) completes on later turns of the event loop.
     if (notifies) await new Promise((r) => setImmediate(r));
-    t.meter.check(4096 + notifies * 8 * 256 * (256 + MAX_INDIRECT + 8));
+    t.meter.check(4096 + notifies * perNotify);
     this.maxCalls = Math.max(this.maxCalls, t.meter.calls);
   }
 

@@ -207,6 +207,15 @@ function chaos(drv: TestDriver, rng: Prng, queues: number, trace: Trace): number
   return kicks;
 }
 
+/** Random bytes over a descriptor table or the data area, in RAM and in its copy alike. */
+function scribble(ram: Uint8Array, copy: Uint8Array, rng: Prng, table: number): void {
+  const at = rng.chance(0.5) ? table - RAM_BASE + rng.below(256) : DATA_BASE - RAM_BASE + rng.below(DATA_SIZE - 256);
+  const bytes = new Uint8Array(rng.int(1, 256));
+  rng.fill(bytes);
+  ram.set(bytes, at);
+  copy.set(bytes, at);
+}
+
 export class RingsCampaign implements Campaign<RingsTarget> {
   readonly name = "rings";
   readonly epoch = 1000;
@@ -270,7 +279,12 @@ export class RingsCampaign implements Campaign<RingsTarget> {
           for (let i = 0; i < count; i++) {
             const d = randomDesc(rng, count, ring, tables, tableLens);
             drv.writeDesc(base, i, d);
-            if (!(d.flags! & DESC_INDIRECT) && d.flags! & DESC_WRITE) writable.add(d.addr, d.len);
+            // A device must refuse a writable buffer over its queue's descriptors or avail ring.
+            const overRings = [
+              [l.desc, 16 * size],
+              [l.avail, 6 + 2 * size],
+            ].some(([a, n]) => Number(d.addr) < a + n && a < Number(d.addr) + d.len);
+            if (!(d.flags! & DESC_INDIRECT) && d.flags! & DESC_WRITE && !overRings) writable.add(d.addr, d.len);
           }
         };
         write(l.desc, size);
@@ -283,6 +297,8 @@ export class RingsCampaign implements Campaign<RingsTarget> {
       });
       const perRound = bound;
       const rounds = rng.int(1, 3);
+      // No round kicks more than 16 times: a device past that much work is stopped there.
+      meter.limit = bound + perRound * 16 * rounds;
       const before = t.before;
       before.set(guest.bytes);
       for (let r = 0; r < rounds; r++) {
@@ -312,6 +328,8 @@ export class RingsCampaign implements Campaign<RingsTarget> {
         drv.kick(sizes.length);
         kicks += sizes.length + 1;
         if (rng.chance(0.2)) kicks += chaos(drv, rng, sizes.length, trace);
+        // The guest rewrites rings and buffers while requests are in flight (blk and 9p finish later).
+        if (rng.chance(0.2)) scribble(guest.bytes, before, rng, drv.layout(rng.below(sizes.length)).desc);
         if (device instanceof VirtioBlk || device instanceof VirtioP9) await device.idle();
         bound += perRound * kicks;
         trace?.(`round ${r}: avail ${avail.join(",")}, used ${sizes.map((_, q) => drv.usedIdx(q)).join(",")}`);

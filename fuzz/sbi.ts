@@ -149,14 +149,20 @@ export class SbiCampaign implements Campaign<SbiTarget> {
     trace?.(
       `hart ${h} priv ${priv} eid ${hex(eid)} fid ${hex(fid)} a0..a5 ${[10, 11, 12, 13, 14, 15].map((i) => hex(BigInt.asUintN(64, st.x[i]))).join(" ")}`,
     );
-    meter.reset();
+    meter.reset(64);
     t.console.bytes = 0;
     const exit = hart.run(1);
     trace?.(`exit ${exit}, pc ${hex(st.pc)}, priv ${st.i32[S.PRIV]}`);
     if (priv === S.PRIV_S) {
       if (exit !== Exit.SbiCall || st.pc !== CODE(h))
         throw new FuzzFailure(`ecall from S: exit ${exit}, pc ${hex(st.pc)}`);
+      // Translation may be on by now (the legacy calls read hart masks through it), rooted anywhere.
+      const satp = rng.chance(0.1) ? (8n << 60n) | BigInt(rng.below(1 << 21) + RAM / 4096) : 0n;
+      st.s64[S.SATP] = satp;
+      hart.mmu.contextChanged();
       sbi.call(h);
+      st.s64[S.SATP] = 0n;
+      hart.mmu.contextChanged();
       const a0 = Number(st.x[10]);
       trace?.(`a0 ${st.x[10]}, a1 ${st.x[11]}`);
       if (st.pc !== CODE(h) + 4) throw new FuzzFailure(`the ecall was not stepped over: pc ${hex(st.pc)}`);
