@@ -19,6 +19,7 @@ import { MAX_INDIRECT } from "../src/virtio/virtqueue.js";
 import { Vm } from "../src/vmm/vm.js";
 import { EchoVsockBackend } from "../tests/unit/virtioRandomData.js";
 import { type Campaign, type Trace, hex } from "./campaign.js";
+import { fakeImage } from "./fakeImage.js";
 import { FuzzFailure, WorkMeter, checkedRam } from "./checkedMemory.js";
 import type { Prng } from "./prng.js";
 
@@ -235,12 +236,4 @@ export class MmioCampaign implements Campaign<MmioTarget> {
     trace?.(`brought up ${slot.name}: ${queues} queues, status ${hex(r(MMIO.Status))}`);
     return queues + 1;
   }
-}
-
-/** A fake Linux Image (magic, text offset 0): pv mode wants a kernel, the fuzzer never runs it. */
-export function fakeImage(): Uint8Array {
-  const image = new Uint8Array(4096);
-  new DataView(image.buffer).setBigUint64(16, 4096n, true);
-  image.set([0x52, 0x53, 0x43, 0x05], 56);
-  return image;
 }

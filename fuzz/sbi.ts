@@ -20,7 +20,7 @@ import { ExitStats } from "../src/util/exitStats.js";
 import { Vm } from "../src/vmm/vm.js";
 import { type Campaign, type Trace, hex } from "./campaign.js";
 import { FuzzFailure, WorkMeter, checkedRam } from "./checkedMemory.js";
-import { fakeImage } from "./mmio.js";
+import { fakeImage } from "./fakeImage.js";
 import type { Prng } from "./prng.js";
 
 const CPUS = 3;
