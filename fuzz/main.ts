@@ -7,6 +7,9 @@
 // the campaign goes on after it. Every failure is printed with the command that replays it.
 
 import { randomInt } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { CAMPAIGNS, type CampaignName, makeCampaign } from "./campaigns.js";
 import { type CaseFailure, runCases } from "./runner.js";
@@ -209,6 +212,18 @@ async function replay(o: Options): Promise<void> {
 
 async function main(): Promise<void> {
   const o = parse(process.argv.slice(2));
+  // The campaigns' host folders (9p shares) go below one folder, removed at the end even when a
+  // worker was stopped in a hang and could not remove its own.
+  const scratch = mkdtempSync(join(tmpdir(), "paravm-fuzz-"));
+  process.env.TMPDIR = scratch;
+  try {
+    await campaigns(o);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+async function campaigns(o: Options): Promise<void> {
   if (o.replay !== null) return replay(o);
   const plan = o.campaigns.map((c) => `${c} ${o.cases.get(c)}`).join(", ");
   console.log(`fuzz: seed ${o.seed}; cases: ${plan}; hang bound ${o.hangMs} ms per case`);

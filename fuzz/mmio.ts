@@ -95,24 +95,34 @@ export class MmioCampaign implements Campaign<MmioTarget> {
     mkdirSync(join(share, "sub"));
     writeFileSync(join(share, "f"), "file");
     const full = rng.chance(0.5);
-    const vm = new Vm({
-      mode: full ? "full" : "pv",
-      memoryBytes: RAM_BYTES,
-      cpus: 2,
-      kernel: full ? undefined : fakeImage(),
-      firmware: full ? Uint8Array.of(0x73, 0, 0, 0) : undefined,
-      append: "",
-      output: () => {},
-      disks: [new MemoryBackend(new Uint8Array(64 * 512), { id: "fuzz" })],
-      shares: [{ backend: new HostFsBackend(share), tag: "fuzz" }],
-      nets: [{ backend: new LoopbackBackend(true) }],
-      vsock: { cid: 3, backend: new EchoVsockBackend() },
-    });
+    const vm = this.build(share, full);
     rng.fill(vm.mem.ram().subarray(ARENA - RAM, ARENA - RAM + ARENA_BYTES));
     const meter = new WorkMeter();
     const plain = vm.ram.bind(vm);
     vm.ram = checkedRam(plain, vm.mem.buffer, vm.mem.ramOffset, RAM, RAM_BYTES, meter);
     return { vm, share, meter };
+  }
+
+  /** A VM with one device of every kind; the share is removed if the VM cannot be built. */
+  private build(share: string, full: boolean): Vm {
+    try {
+      return new Vm({
+        mode: full ? "full" : "pv",
+        memoryBytes: RAM_BYTES,
+        cpus: 2,
+        kernel: full ? undefined : fakeImage(),
+        firmware: full ? Uint8Array.of(0x73, 0, 0, 0) : undefined,
+        append: "",
+        output: () => {},
+        disks: [new MemoryBackend(new Uint8Array(64 * 512), { id: "fuzz" })],
+        shares: [{ backend: new HostFsBackend(share), tag: "fuzz" }],
+        nets: [{ backend: new LoopbackBackend(true) }],
+        vsock: { cid: 3, backend: new EchoVsockBackend() },
+      });
+    } catch (e) {
+      rmSync(share, { recursive: true, force: true });
+      throw e;
+    }
   }
 
   async close(t: MmioTarget): Promise<void> {
