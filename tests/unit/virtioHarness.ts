@@ -21,10 +21,22 @@ export const DESC_WRITE = 2;
 export const DESC_INDIRECT = 4;
 
 export class FakeGuest {
-  readonly bytes = new Uint8Array(RAM_SIZE);
-  readonly mem = new ArrayGuestMemory(RAM_BASE, this.bytes);
-  readonly view = new DataView(this.bytes.buffer);
+  readonly bytes: Uint8Array;
+  readonly mem: ArrayGuestMemory;
+  readonly view: DataView;
   private next = DATA_BASE;
+
+  /** `size` bytes of RAM from RAM_BASE; less than RAM_SIZE leaves a smaller data area (the fuzzer's). */
+  constructor(size = RAM_SIZE) {
+    this.bytes = new Uint8Array(size);
+    this.mem = new ArrayGuestMemory(RAM_BASE, this.bytes);
+    this.view = new DataView(this.bytes.buffer);
+  }
+
+  /** One past the last byte of RAM. */
+  get end(): number {
+    return RAM_BASE + this.bytes.length;
+  }
 
   w8(addr: number, v: number): void {
     this.view.setUint8(addr - RAM_BASE, v);
@@ -66,7 +78,7 @@ export class FakeGuest {
   alloc(length: number, fill?: Uint8Array): number {
     const addr = this.next;
     this.next += Math.ceil(Math.max(length, 1) / 16) * 16;
-    if (this.next > RAM_BASE + RAM_SIZE) throw new Error("fake guest out of RAM");
+    if (this.next > this.end) throw new Error("fake guest out of RAM");
     if (fill) this.write(addr, fill);
     return addr;
   }
@@ -148,7 +160,7 @@ export class TestDriver {
       [l.avail, 6 + 2 * size],
       [l.used, 6 + 8 * size],
     ]) {
-      if (a >= RAM_BASE && a + n <= RAM_BASE + RAM_SIZE) this.guest.bytes.fill(0, a - RAM_BASE, a - RAM_BASE + n);
+      if (a >= RAM_BASE && a + n <= this.guest.end) this.guest.bytes.fill(0, a - RAM_BASE, a - RAM_BASE + n);
     }
     this.w(MMIO.QueueSel, q);
     this.w(MMIO.QueueNum, size);
