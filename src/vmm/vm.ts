@@ -25,13 +25,14 @@ import { Sbi } from "../hypervisor/sbi.js";
 import { HsmState, type SbiHost } from "../hypervisor/sbiTypes.js";
 import { MachineBus } from "../machine/bus.js";
 import { buildDeviceTree } from "../machine/deviceTree.js";
+import { checkDeviceTree } from "../machine/fdtCheck.js";
 import { loadElf, parseElf } from "../machine/elfLoader.js";
 import { parseLinuxImage } from "../machine/linuxImage.js";
 import { VmMemory } from "../machine/memory.js";
 import { PLATFORM } from "../machine/platform.js";
 import { TIMEBASE_HZ, Timebase } from "../machine/timebase.js";
 import { ExitStats } from "../util/exitStats.js";
-import { planBoot } from "./bootLayout.js";
+import { LayoutError, planBoot } from "./bootLayout.js";
 import { InputQueue } from "./inputQueue.js";
 import { HART_ISA } from "./isa.js";
 
@@ -195,6 +196,7 @@ export class Vm implements SbiHost {
     const at = (paddr: number) => paddr - this.mem.ramBase;
     if (kernel) ram.set(kernel.bytes, at(layout.kernel));
     if (cfg.initrd && layout.initrd) ram.set(cfg.initrd, at(layout.initrd.start));
+    if (cfg.dtb) checkDeviceTree(cfg.dtb, { maxBytes: dtbSize, ramBase: this.mem.ramBase, ramSize: this.mem.ramSize });
     const dtb =
       cfg.dtb ??
       buildDeviceTree({
@@ -209,7 +211,7 @@ export class Vm implements SbiHost {
         virtioSlots: PLATFORM.virtio.slots,
         stdout: pv ? "hvc" : "uart",
       });
-    if (dtb.length > dtbSize) throw new Error(`the device tree (${dtb.length} bytes) is larger than ${dtbSize}`);
+    if (dtb.length > dtbSize) throw new LayoutError(`the device tree (${dtb.length} bytes) is larger than ${dtbSize}`);
     ram.set(dtb, at(layout.dtb));
     if (pv) {
       if (!kernel) throw new Error("pv mode needs a kernel");
@@ -227,7 +229,11 @@ export class Vm implements SbiHost {
       entry = image.entry;
     } else {
       if (kernel && cfg.firmware.length > layout.kernel - this.mem.ramBase)
-        throw new Error("the firmware overlaps the kernel");
+        throw new LayoutError("the firmware overlaps the kernel");
+      if (cfg.firmware.length > layout.fwInfo - this.mem.ramBase)
+        throw new LayoutError(
+          `the firmware (${cfg.firmware.length} bytes) does not fit in ${this.mem.ramSize} bytes of RAM`,
+        );
       ram.set(cfg.firmware, 0);
     }
     // struct fw_dynamic_info { magic, version, next_addr, next_mode, options, boot_hart }
