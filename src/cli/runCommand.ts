@@ -51,7 +51,8 @@ Options:
                      default Debian's OpenSBI fw_dynamic. A bare-metal kernel (xv6) runs
                      here with no --kernel.
   --dtb FILE         use this device tree instead of the generated one; it is checked
-                     first (header, structure, a cpu, memory inside the guest RAM)
+                     first (header, structure, a cpu, memory inside the guest RAM); its
+                     /chosen gets --append (if given) and the initrd's place, as in QEMU
   --memory SIZE      guest RAM, 16M..${formatSize(MAX_MEMORY)}, e.g. 512M or 1.5G; default 256M. The cap is
                      WebAssembly's: the VM's memory is one wasm32 Memory (4 GiB)
   --cpus N           harts, 1..16 (run interleaved on one thread); default 1
@@ -117,7 +118,9 @@ export async function runCommand(args: string[]): Promise<number> {
   const memory = memoryOption(values.memory, 256 * 1024 * 1024, 16 * 1024 * 1024);
   const cpus = integerOption("cpus", values.cpus, 1, 1, 16);
   const timeout = secondsOption("timeout", values.timeout);
-  const append = appendOption(values.append ?? (mode === "pv" ? "console=hvc0 earlycon=sbi" : "console=ttyS0"));
+  // With --dtb and no --append, the tree's own bootargs stand (QEMU's way).
+  const defaultAppend = values.dtb ? "" : mode === "pv" ? "console=hvc0 earlycon=sbi" : "console=ttyS0";
+  const append = appendOption(values.append ?? defaultAppend);
   const dtb = values.dtb ? readInputFile("dtb", values.dtb) : undefined;
   checkDistinctDisks(values.disk ?? []);
 

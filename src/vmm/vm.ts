@@ -26,6 +26,7 @@ import { HsmState, type SbiHost } from "../hypervisor/sbiTypes.js";
 import { MachineBus } from "../machine/bus.js";
 import { buildDeviceTree } from "../machine/deviceTree.js";
 import { checkDeviceTree } from "../machine/fdtCheck.js";
+import { withChosen } from "../machine/fdtChosen.js";
 import { loadElf, parseElf } from "../machine/elfLoader.js";
 import { parseLinuxImage } from "../machine/linuxImage.js";
 import { VmMemory } from "../machine/memory.js";
@@ -197,20 +198,20 @@ export class Vm implements SbiHost {
     if (kernel) ram.set(kernel.bytes, at(layout.kernel));
     if (cfg.initrd && layout.initrd) ram.set(cfg.initrd, at(layout.initrd.start));
     if (cfg.dtb) checkDeviceTree(cfg.dtb, { maxBytes: dtbSize, ramBase: this.mem.ramBase, ramSize: this.mem.ramSize });
-    const dtb =
-      cfg.dtb ??
-      buildDeviceTree({
-        mode: cfg.mode,
-        harts: cfg.cpus,
-        ramBase: this.mem.ramBase,
-        ramSize: this.mem.ramSize,
-        bootargs: cfg.append,
-        initrd: layout.initrd ?? undefined,
-        isa: HART_ISA,
-        timebaseHz: TIMEBASE_HZ,
-        virtioSlots: PLATFORM.virtio.slots,
-        stdout: pv ? "hvc" : "uart",
-      });
+    const dtb = cfg.dtb
+      ? withChosen(cfg.dtb, { bootargs: cfg.append, initrd: layout.initrd ?? undefined })
+      : buildDeviceTree({
+          mode: cfg.mode,
+          harts: cfg.cpus,
+          ramBase: this.mem.ramBase,
+          ramSize: this.mem.ramSize,
+          bootargs: cfg.append,
+          initrd: layout.initrd ?? undefined,
+          isa: HART_ISA,
+          timebaseHz: TIMEBASE_HZ,
+          virtioSlots: PLATFORM.virtio.slots,
+          stdout: pv ? "hvc" : "uart",
+        });
     if (dtb.length > dtbSize) throw new LayoutError(`the device tree (${dtb.length} bytes) is larger than ${dtbSize}`);
     ram.set(dtb, at(layout.dtb));
     if (pv) {
