@@ -10,11 +10,17 @@
 #   PROVENANCE         package versions, sha256 of every input and output,
 #                      the rebuild command, licences and corresponding source
 #
-# Usage: guests/default/build.sh [--busybox-deb FILE] [--out DIR] [--work DIR]
-#                                [--jobs N]
+# Usage: guests/default/build.sh [--busybox-deb FILE] [--initramfs-only]
+#                                [--out DIR] [--work DIR] [--jobs N]
 #   --busybox-deb FILE  use this busybox-static riscv64 .deb instead of
 #                       downloading sid's current one (to rebuild exactly the
 #                       committed artefacts: the version is in PROVENANCE)
+#   --initramfs-only    rebuild initramfs.cpio.gz only (after a change to init,
+#                       rootfs/ or vsock-probe.c): Image.gz and Image.config are
+#                       kept as they are in this folder, and PROVENANCE keeps the
+#                       kernel's facts (linux-source version, its sha256) from
+#                       the committed PROVENANCE; needs no linux-source and
+#                       takes seconds instead of the kernel's minutes
 #   --out DIR           where the artefacts go (default: this folder)
 #   --work DIR          scratch folder (default: ~/.cache/paravm/build-default)
 #   --jobs N            parallel make jobs (default: number of CPUs)
@@ -31,9 +37,11 @@ OUT=$HERE
 WORK=${XDG_CACHE_HOME:-$HOME/.cache}/paravm/build-default
 JOBS=$(nproc 2>/dev/null || echo 2)
 BUSYBOX_DEB=
+KERNEL=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--busybox-deb) BUSYBOX_DEB=$(realpath "$2"); shift 2 ;;
+	--initramfs-only) KERNEL=0; shift ;;
 	--out) OUT=$2; shift 2 ;;
 	--work) WORK=$2; shift 2 ;;
 	--jobs) JOBS=$2; shift 2 ;;
@@ -56,23 +64,40 @@ LINUX_SOURCE=${LINUX_SOURCE:-/usr/src/linux-source-6.1.tar.xz}
 # --- tools
 need riscv64-linux-gnu-gcc gcc-riscv64-linux-gnu
 need riscv64-linux-gnu-ld binutils-riscv64-linux-gnu
-need gcc gcc
-need make make
-need flex flex
-need bison bison
-need bc bc
-need xz xz-utils
 need gzip gzip
-need tar tar
 need dpkg-deb dpkg
 need sha256sum coreutils
 need find findutils
 need awk mawk
-[ -f "$LINUX_SOURCE" ] ||
-	die "$LINUX_SOURCE not found; install it with: apt-get install linux-source-6.1 (or set LINUX_SOURCE to a linux-source tarball)"
-LINUX_PKG=$(dpkg -S "$LINUX_SOURCE" 2>/dev/null | cut -d: -f1 || true)
-LINUX_PKG_VERSION=
-[ -z "$LINUX_PKG" ] || LINUX_PKG_VERSION=$(dpkg-query -W -f='${Version}' "$LINUX_PKG")
+if [ $KERNEL = 1 ]; then
+	need gcc gcc
+	need make make
+	need flex flex
+	need bison bison
+	need bc bc
+	need xz xz-utils
+	need tar tar
+	[ -f "$LINUX_SOURCE" ] ||
+		die "$LINUX_SOURCE not found; install it with: apt-get install linux-source-6.1 (or set LINUX_SOURCE to a linux-source tarball)"
+	LINUX_PKG=$(dpkg -S "$LINUX_SOURCE" 2>/dev/null | cut -d: -f1 || true)
+	LINUX_PKG_VERSION=
+	[ -z "$LINUX_PKG" ] || LINUX_PKG_VERSION=$(dpkg-query -W -f='${Version}' "$LINUX_PKG")
+	LINUX_HOST=$(. /etc/os-release && echo "$PRETTY_NAME")
+else
+	# the kernel of the committed artefacts, and what PROVENANCE says it was built from
+	for f in Image.gz Image.config PROVENANCE; do
+		[ -f "$HERE/$f" ] || die "--initramfs-only needs the committed $HERE/$f"
+	done
+	old() { sed -n "$1" "$HERE/PROVENANCE" | head -n1; }
+	LINUX_PKG=$(old 's/^  \(linux-source[^ ]*\)  .*(host: .*/\1/p')
+	LINUX_PKG_VERSION=$(old 's/^  linux-source[^ ]*  \([^ ]*\)  (host: .*/\1/p')
+	LINUX_HOST=$(old 's/^  linux-source[^ ]*  [^ ]*  (host: \(.*\))$/\1/p')
+	LINUX_INPUT=$(old '/^Inputs/,/^Outputs/s/^  \([0-9a-f]\{64\}  linux-source.*\)$/\1/p')
+	[ -n "$LINUX_PKG" ] && [ -n "$LINUX_PKG_VERSION" ] && [ -n "$LINUX_INPUT" ] ||
+		die "cannot read the kernel's linux-source package and sha256 from $HERE/PROVENANCE"
+	LINUX_SOURCE=/usr/src/${LINUX_INPUT#*  }
+	LINUX_SOURCE=${LINUX_SOURCE%%  *}
+fi
 
 T0=$(date +%s)
 
@@ -96,54 +121,63 @@ BUSYBOX_WHERE="Debian's pool, busybox-static_${BUSYBOX_VERSION#*:}_riscv64.deb o
 BUSYBOX_BUILT_USING=$(deb_field "$BUSYBOX_DEB" Built-Using)
 log "busybox-static $BUSYBOX_VERSION"
 
-# --- kernel source: a fresh tree whenever the tarball changes
-LINUX_SHA=$(sha256 "$LINUX_SOURCE")
-K=$WORK/linux
-if [ "$(cat "$WORK/linux.sha256" 2>/dev/null)" != "$LINUX_SHA" ] || [ ! -f "$K/Makefile" ]; then
-	log "unpacking $LINUX_SOURCE"
-	rm -rf "$K" "$WORK/linux.sha256"
-	mkdir -p "$K"
-	tar -xJf "$LINUX_SOURCE" -C "$K" --strip-components=1
-	echo "$LINUX_SHA" >"$WORK/linux.sha256"
+# --- the kernel: built from linux-source, or (--initramfs-only) the committed one
+if [ $KERNEL = 1 ]; then
+	# --- kernel source: a fresh tree whenever the tarball changes
+	LINUX_SHA=$(sha256 "$LINUX_SOURCE")
+	K=$WORK/linux
+	if [ "$(cat "$WORK/linux.sha256" 2>/dev/null)" != "$LINUX_SHA" ] || [ ! -f "$K/Makefile" ]; then
+		log "unpacking $LINUX_SOURCE"
+		rm -rf "$K" "$WORK/linux.sha256"
+		mkdir -p "$K"
+		tar -xJf "$LINUX_SOURCE" -C "$K" --strip-components=1
+		echo "$LINUX_SHA" >"$WORK/linux.sha256"
+	fi
+	KVERSION=$(make -s -C "$K" kernelversion)
+
+	# --- kernel configuration: tinyconfig + paravm.config, then checked
+	log "configuring Linux $KVERSION (tinyconfig + paravm.config)"
+	make -s -C "$K" tinyconfig >"$WORK/config.log" 2>&1
+	(cd "$K" && scripts/kconfig/merge_config.sh -m .config "$HERE/paravm.config") >>"$WORK/config.log" 2>&1
+	make -s -C "$K" olddefconfig >>"$WORK/config.log" 2>&1
+	bad=0
+	while IFS= read -r line; do
+		case $line in
+		CONFIG_*=*)
+			grep -qxF -- "$line" "$K/.config" || {
+				echo "  wanted $line, got: $(grep -E "^(# )?${line%%=*}[= ]" "$K/.config" || echo unset)" >&2
+				bad=1
+			}
+			;;
+		"# CONFIG_"*" is not set")
+			c=${line#\# }
+			c=${c%% *}
+			! grep -q "^$c=" "$K/.config" || {
+				echo "  wanted $c off, got: $(grep "^$c=" "$K/.config")" >&2
+				bad=1
+			}
+			;;
+		esac
+	done <"$HERE/paravm.config"
+	[ $bad = 0 ] || die "the kernel configuration lacks options of paravm.config (dependencies missing?)"
+
+	# --- kernel build
+	log "building Image with $JOBS jobs (about 8 minutes on 2 cores; log: $WORK/make.log)"
+	TK=$(date +%s)
+	make -C "$K" -j"$JOBS" Image >"$WORK/make.log" 2>&1 || {
+		tail -n 30 "$WORK/make.log" >&2
+		die "kernel build failed (log: $WORK/make.log)"
+	}
+	KBUILD_SECONDS=$(($(date +%s) - TK))
+	KRELEASE=$(cat "$K/include/config/kernel.release")
+	KIMAGE=$K/arch/riscv/boot/Image
+else
+	KIMAGE=$WORK/Image
+	gzip -dc "$HERE/Image.gz" >"$KIMAGE"
+	KBUILD_SECONDS=0
+	KRELEASE=$(sed -n 's/^ *"release": "\(.*\)".*/\1/p' "$HERE/artefacts.json")
 fi
-KVERSION=$(make -s -C "$K" kernelversion)
-
-# --- kernel configuration: tinyconfig + paravm.config, then checked
-log "configuring Linux $KVERSION (tinyconfig + paravm.config)"
-make -s -C "$K" tinyconfig >"$WORK/config.log" 2>&1
-(cd "$K" && scripts/kconfig/merge_config.sh -m .config "$HERE/paravm.config") >>"$WORK/config.log" 2>&1
-make -s -C "$K" olddefconfig >>"$WORK/config.log" 2>&1
-bad=0
-while IFS= read -r line; do
-	case $line in
-	CONFIG_*=*)
-		grep -qxF -- "$line" "$K/.config" || {
-			echo "  wanted $line, got: $(grep -E "^(# )?${line%%=*}[= ]" "$K/.config" || echo unset)" >&2
-			bad=1
-		}
-		;;
-	"# CONFIG_"*" is not set")
-		c=${line#\# }
-		c=${c%% *}
-		! grep -q "^$c=" "$K/.config" || {
-			echo "  wanted $c off, got: $(grep "^$c=" "$K/.config")" >&2
-			bad=1
-		}
-		;;
-	esac
-done <"$HERE/paravm.config"
-[ $bad = 0 ] || die "the kernel configuration lacks options of paravm.config (dependencies missing?)"
-
-# --- kernel build
-log "building Image with $JOBS jobs (about 8 minutes on 2 cores; log: $WORK/make.log)"
-TK=$(date +%s)
-make -C "$K" -j"$JOBS" Image >"$WORK/make.log" 2>&1 || {
-	tail -n 30 "$WORK/make.log" >&2
-	die "kernel build failed (log: $WORK/make.log)"
-}
-KBUILD_SECONDS=$(($(date +%s) - TK))
-KRELEASE=$(cat "$K/include/config/kernel.release")
-KBANNER=$(grep -ao -m1 'Linux version [[:print:]]*' "$K/arch/riscv/boot/Image" | head -n1 || true)
+KBANNER=$(grep -ao -m1 'Linux version [[:print:]]*' "$KIMAGE" | head -n1 || true)
 
 # --- vsock-probe (freestanding, raw system calls)
 S=$WORK/stage
@@ -171,15 +205,19 @@ cpio_nod dev/console 600 c 5 1
 cpio_end
 
 # --- outputs
-gzip -n -9 -c "$K/arch/riscv/boot/Image" >"$OUT/Image.gz"
+if [ $KERNEL = 1 ]; then
+	gzip -n -9 -c "$KIMAGE" >"$OUT/Image.gz"
+	cp "$K/.config" "$OUT/Image.config"
+elif [ "$OUT" != "$HERE" ]; then
+	cp "$HERE/Image.gz" "$HERE/Image.config" "$OUT/"
+fi
 gzip -n -9 -c "$WORK/initramfs.cpio" >"$OUT/initramfs.cpio.gz"
-cp "$K/.config" "$OUT/Image.config"
 
-IMAGE_SHA=$(sha256 "$K/arch/riscv/boot/Image")
+IMAGE_SHA=$(sha256 "$KIMAGE")
 IMAGE_GZ_SHA=$(sha256 "$OUT/Image.gz")
 CPIO_SHA=$(sha256 "$WORK/initramfs.cpio")
 CPIO_GZ_SHA=$(sha256 "$OUT/initramfs.cpio.gz")
-IMAGE_SIZE=$(stat -c %s "$K/arch/riscv/boot/Image")
+IMAGE_SIZE=$(stat -c %s "$KIMAGE")
 CPIO_SIZE=$(stat -c %s "$WORK/initramfs.cpio")
 
 cat >"$OUT/artefacts.json" <<EOF
@@ -224,7 +262,7 @@ Rebuild (same inputs give bit-identical outputs):
 
 Debian packages
 ---------------
-  ${LINUX_PKG:-linux-source}  $LINUX_PKG_VERSION  (host: $(. /etc/os-release && echo "$PRETTY_NAME"))
+  ${LINUX_PKG:-linux-source}  $LINUX_PKG_VERSION  (host: $LINUX_HOST)
   busybox-static  $BUSYBOX_VERSION  riscv64, Debian sid  (source package: $BUSYBOX_SOURCE $BUSYBOX_SRC_VERSION; Built-Using: $BUSYBOX_BUILT_USING)
   gcc-riscv64-linux-gnu  $(pkgver gcc-riscv64-linux-gnu)  ($gcc_version)
   binutils-riscv64-linux-gnu  $(pkgver binutils-riscv64-linux-gnu)  ($ld_version)
@@ -237,7 +275,11 @@ Kernel: $KBANNER
 Inputs (sha256)
 ---------------
 EOF
-	input "$LINUX_SOURCE" "$(basename "$LINUX_SOURCE")  (from $LINUX_PKG)"
+	if [ $KERNEL = 1 ]; then
+		input "$LINUX_SOURCE" "$(basename "$LINUX_SOURCE")  (from $LINUX_PKG)"
+	else
+		echo "  $LINUX_INPUT"
+	fi
 	input "$BUSYBOX_DEB" "$(basename "$BUSYBOX_DEB")"
 	input "$S/busybox/usr/bin/busybox" "busybox (the binary in that package, /bin/busybox in the initramfs)"
 	for f in build.sh lib.sh paravm.config init vsock-probe.c; do input "$HERE/$f" "guests/default/$f"; done

@@ -3,9 +3,10 @@
 import { existsSync, realpathSync } from "node:fs";
 import { DEFAULT_GUEST_DIR, readArtefact } from "../machine/guestArtefacts.js";
 import { ImageError, isLinuxImage, maybeGunzip } from "../machine/linuxImage.js";
-import { ElfError } from "../machine/elfLoader.js";
+import { ElfError, isElf } from "../machine/elfLoader.js";
 import { PLATFORM } from "../machine/platform.js";
 import { LayoutError } from "../vmm/bootLayout.js";
+import { describeTrapLoop } from "../vmm/trapLoop.js";
 import { type GuestMode, Vm, type VmEnd } from "../vmm/vm.js";
 import { attachTerminal } from "./terminal.js";
 import { FileBackend } from "../virtio/blk/fileBackend.js";
@@ -41,7 +42,8 @@ export const RUN_HELP = `Usage: paravm run [options]
 Boots a RISC-V 64 guest. With no options: the embedded default Linux guest, to a shell.
 
 Options:
-  --kernel FILE      Linux Image (gzip accepted); default: the embedded guest's
+  --kernel FILE      Linux Image or S-mode ELF (at its physical addresses, entered at
+                     its entry point); gzip accepted; default: the embedded guest's
   --initrd FILE      initramfs (gzip accepted); default: the embedded guest's
   --append "ARGS"    kernel command line, at most ${MAX_APPEND_BYTES} bytes (what Linux reads);
                      default "console=hvc0 earlycon=sbi" (pv), "console=ttyS0" (full)
@@ -86,7 +88,8 @@ Options:
 Console: stdin/stdout. In a terminal, raw mode; Ctrl-A h lists the keys, Ctrl-A x ends the
 VM, Ctrl-A Ctrl-A sends Ctrl-A.
 Exit status: 0 guest powered off, 1 guest failure, 2 bad arguments or files (one line on
-stderr), 124 timeout.`;
+stderr), 124 timeout, 126 a hart stuck in a trap loop (trap after trap at one pc, nothing
+retired).`;
 
 export async function runCommand(args: string[]): Promise<number> {
   const { values } = parseOptions({
@@ -134,8 +137,8 @@ export async function runCommand(args: string[]): Promise<number> {
         values.kernel ? readInputFile("kernel", values.kernel) : readArtefact(DEFAULT_GUEST_DIR, "kernel"),
         "kernel",
       );
-      if (!isLinuxImage(kernel))
-        throw new UsageError(`${values.kernel ?? "the default kernel"} is not a RISC-V Linux Image`);
+      if (!isLinuxImage(kernel) && !isElf(kernel))
+        throw new UsageError(`${values.kernel ?? "the default kernel"} is neither a RISC-V Linux Image nor an ELF`);
       if (values.initrd) initrd = maybeGunzip(readInputFile("initrd", values.initrd), "initrd");
       else if (!values.kernel) initrd = readArtefact(DEFAULT_GUEST_DIR, "initrd");
     }
@@ -235,6 +238,10 @@ export async function runCommand(args: string[]): Promise<number> {
   if (timedOut) {
     process.stderr.write(`paravm: the guest was still running after ${timeout} s\n`);
     return 124;
+  }
+  if (end.kind === "trapLoop") {
+    process.stderr.write(`paravm: ${describeTrapLoop(end.loop)}\n`);
+    return 126;
   }
   return end.kind === "failure" ? Math.min(Math.max(end.code, 1), 125) : 0;
 }

@@ -224,7 +224,7 @@ function writeMstatus(ctx: CsrContext, value: number, mask: number): void {
   let next = (old & ~mask) | (value & mask);
   if (((next >> 11) & 3) === 2) next = (next & ~MSTATUS_MPP) | (old & MSTATUS_MPP); // MPP cannot hold 2
   i32[S.MSTATUS] = next;
-  if ((old ^ next) & MSTATUS_MMU) ctx.mmu.contextChanged();
+  if ((old ^ next) & MSTATUS_MMU) ctx.mmu.mstatusChanged(old, next);
 }
 
 function writeTvec(s64: BigInt64Array, slot: number, v: bigint): void {
@@ -320,7 +320,7 @@ function writeCsr(ctx: CsrContext, csr: number, v: bigint): boolean {
       const mode = (v >> 60n) & 0xfn;
       if (mode !== 0n && mode !== 8n && mode !== 9n) return true; // unsupported mode: no effect
       s64[S.SATP] = v; // MODE, a 16-bit ASID and a 44-bit PPN: every bit is writable
-      ctx.mmu.contextChanged();
+      ctx.mmu.satpChanged();
       return true;
     }
     case 0x300:

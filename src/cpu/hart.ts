@@ -41,7 +41,7 @@ export interface HartOptions {
   sbiExits?: boolean;
   /** The platform timebase for the time CSR. */
   time: () => bigint;
-  /** Translate hot blocks to JavaScript (jit/); default on, PARAVM_JIT=0 in the environment turns it off. */
+  /** Translate hot blocks to WebAssembly (jit/); default on, PARAVM_JIT=0 in the environment turns it off. */
   jit?: boolean;
 }
 
@@ -69,16 +69,17 @@ export class Hart implements CsrContext {
   readonly trapCounts = new Float64Array(64);
 
   constructor(
-    buffer: ArrayBufferLike,
+    memory: WebAssembly.Memory,
     stateOffset: number,
     readonly bus: Bus,
     options: HartOptions,
   ) {
+    const buffer = memory.buffer;
     this.hart = new HartState(buffer, stateOffset);
     this.mmu = new Mmu(this.hart, bus, this.trap, buffer);
     this.sbiExits = options.sbiExits ?? false;
     this.time = options.time;
-    this.blocks = (options.jit ?? jitDefault) ? new BlockCache(this.mmu.u16) : null;
+    this.blocks = (options.jit ?? jitDefault) ? new BlockCache(this, memory) : null;
     this.reset(options.hartId, 0);
   }
 
@@ -146,6 +147,7 @@ export class Hart implements CsrContext {
   run(budget: number): Exit {
     const h = this.hart;
     this.exitReason = Exit.Budget;
+    this.blocks?.sliceEnded();
     h.s64[S.RESERVATION] = -1n; // other harts may have run since: no LR/SC pair spans a slice
     let left = budget;
     while (left > 0) {

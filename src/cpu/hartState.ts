@@ -1,8 +1,36 @@
 // Where a hart's architectural state lives: a fixed block of the VM's WebAssembly.Memory,
 // read through typed-array views, so that a later JIT and worker threads see the same bytes.
 
-/** Bytes reserved for one hart's state block. */
-export const HART_STATE_BYTES = 4096;
+/** Bytes of registers and CSRs at the start of a hart's block. */
+export const HART_REGS_BYTES = 4096;
+/** Entries in one TLB set (direct-mapped by virtual page number). */
+export const TLB_ENTRIES = 256;
+/** Bytes per TLB entry: f64 virtual page tag (NaN when empty), u32 buffer offset of the page, u32 level | global << 8. */
+export const TLB_ENTRY_BYTES = 16;
+/**
+ * Address spaces (satp values) whose translations the TLB keeps at once, so that a context
+ * switch back to a recent process finds its entries (writing satp invalidates nothing, by the
+ * privileged spec; sfence.vma does).
+ */
+export const TLB_BANKS = 8;
+/**
+ * TLB sets: per bank, fetch/load/store for U-mode, for S-mode, and load/store for S-mode with
+ * SUM set (Linux toggles SUM around every user access); then fetch/load/store for M-mode. Traps
+ * and returns switch sets and flush nothing.
+ */
+export const TLB_SETS_PER_BANK = 9;
+export const TLB_SETS = TLB_BANKS * TLB_SETS_PER_BANK + 3;
+/** Where the TLB starts in a hart's block: translated code probes it in place. */
+export const TLB_OFFSET = HART_REGS_BYTES;
+/**
+ * The translated blocks' lookup table, probed by the dispatcher in WebAssembly (jit/): per entry
+ * the buffer offset of the block's first instruction (0: empty) and its table index << 7 | its
+ * length. Direct-mapped by that offset.
+ */
+export const JIT_LOOKUP_OFFSET = TLB_OFFSET + TLB_SETS * TLB_ENTRIES * TLB_ENTRY_BYTES;
+export const JIT_LOOKUP_ENTRIES = 16384;
+/** Bytes reserved for one hart's block: registers, CSRs, the TLB and the block lookup table. */
+export const HART_STATE_BYTES = Math.ceil((JIT_LOOKUP_OFFSET + JIT_LOOKUP_ENTRIES * 8) / 4096) * 4096;
 
 // Slots of the BigInt64Array view (8 bytes each).
 /** x0..x31; slot 32 is a sink that instructions with rd = x0 write to, so x0 stays zero. */
@@ -31,6 +59,8 @@ export const RESERVATION = 95; // LR/SC reserved physical address, -1 when none
 export const PMPADDR = 96; // 16 entries
 export const PMPCFG = 112; // pmpcfg0 and pmpcfg2 (8 entries each)
 export const STIMECMP = 114;
+/** Where a translated block's slow path leaves a loaded value (jit/). */
+export const JIT_SCRATCH = 120;
 // Slots of the Int32Array view (4 bytes each); they start after the 64-bit slots.
 const I32_BASE = 2 * 128;
 export const PRIV = I32_BASE + 0;
@@ -45,6 +75,15 @@ export const SCOUNTEREN = I32_BASE + 8;
 export const FCSR = I32_BASE + 9;
 export const HARTID = I32_BASE + 10;
 export const WFI = I32_BASE + 11; // 1 while the hart waits for an interrupt
+// Buffer byte offsets of the TLB sets in force for fetches, loads and stores (privilege, MPRV
+// and MPP decide), kept current by the MMU for the interpreter and translated code alike.
+export const TLB_FETCH_SET = I32_BASE + 12;
+export const TLB_LOAD_SET = I32_BASE + 13;
+export const TLB_STORE_SET = I32_BASE + 14;
+/** Set to 1 by a translated block's slow path when the hart must stop after the instruction. */
+export const JIT_STOP = I32_BASE + 15;
+/** Instructions the dispatcher had retired before the block it is running (for a trap's count). */
+export const JIT_DONE = I32_BASE + 16;
 
 // mstatus bits (the low 32 bits, which is all that is stored).
 export const MSTATUS_SIE = 1 << 1;
@@ -75,9 +114,9 @@ export class HartState {
   readonly i32: Int32Array;
 
   constructor(buffer: ArrayBufferLike, offset: number) {
-    this.s64 = new BigInt64Array(buffer, offset, HART_STATE_BYTES / 8);
-    this.f64 = new Float64Array(buffer, offset, HART_STATE_BYTES / 8);
-    this.i32 = new Int32Array(buffer, offset, HART_STATE_BYTES / 4);
+    this.s64 = new BigInt64Array(buffer, offset, HART_REGS_BYTES / 8);
+    this.f64 = new Float64Array(buffer, offset, HART_REGS_BYTES / 8);
+    this.i32 = new Int32Array(buffer, offset, HART_REGS_BYTES / 4);
     this.x = new BigInt64Array(buffer, offset, 33);
     this.x32 = new Int32Array(buffer, offset, 66);
   }

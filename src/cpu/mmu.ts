@@ -4,11 +4,37 @@
 // fault before it gets here.
 
 import type { Bus } from "./bus.js";
-import { HartState, MSTATUS, MSTATUS_MPRV, MSTATUS_MXR, MSTATUS_SUM, PRIV, PRIV_M, PRIV_U, SATP } from "./hartState.js";
+import {
+  HartState,
+  MSTATUS,
+  MSTATUS_MPRV,
+  MSTATUS_MXR,
+  MSTATUS_SUM,
+  PRIV,
+  PRIV_M,
+  PRIV_U,
+  SATP,
+  TLB_ENTRIES,
+  TLB_ENTRY_BYTES,
+  TLB_FETCH_SET,
+  TLB_LOAD_SET,
+  TLB_OFFSET,
+  TLB_BANKS,
+  TLB_SETS,
+  TLB_SETS_PER_BANK,
+  TLB_STORE_SET,
+} from "./hartState.js";
+
+function bankAsid(satp: bigint): number {
+  return Number((satp >> 44n) & 0xffffn);
+}
 import { ACCESS_FAULT_CAUSE, ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, PAGE_FAULT_CAUSE, TrapSignal } from "./trap.js";
 
-const TLB_SIZE = 256;
 const PAGE = 4096;
+/** First entry of the M-mode sets, after the banks of the paged (U and S) sets. */
+const M_SETS = TLB_BANKS * TLB_SETS_PER_BANK * TLB_ENTRIES;
+const BANK_ENTRIES = TLB_SETS_PER_BANK * TLB_ENTRIES;
+const NO_SATP = -1n; // never a satp value that selects a bank: MODE 15 is reserved
 
 export class Mmu {
   readonly u8: Uint8Array;
@@ -19,14 +45,26 @@ export class Mmu {
   readonly ramEnd: number;
   /** Buffer offset minus guest-physical address, for RAM. */
   readonly ramDelta: number;
-  /** TLB, three sets of TLB_SIZE entries (fetch, load, store): virtual page number → buffer offset of the page. */
-  readonly tlbTag = new Float64Array(3 * TLB_SIZE);
-  readonly tlbHost = new Float64Array(3 * TLB_SIZE);
-  /** log2 of the entry's page size / 4096 divided by 9 (0: 4 KiB, 1: 2 MiB, …), for sfence by address. */
-  private readonly tlbLevel = new Uint8Array(3 * TLB_SIZE);
-  private readonly tlbGlobal = new Uint8Array(3 * TLB_SIZE);
+  /**
+   * The TLB, in the hart's block of the VM memory (translated code probes it in place): per
+   * entry e, tlbTag[2e] is the virtual page number (NaN when empty) and tlbHost[4e + 2] the
+   * buffer offset of the page; tlbHost[4e + 3] holds level | global << 8 for sfence.vma by
+   * address, the level being log2(page size / 4096) / 9.
+   */
+  readonly tlbTag: Float64Array;
+  readonly tlbHost: Uint32Array;
+  /** Buffer byte offset of the TLB. */
+  readonly tlbBase: number;
+  /** First entry index of the fetch, load and store sets in force (see setsChanged). */
+  readonly sets = new Int32Array(3);
   /** Physical address of the last access that went to the bus. */
   lastPaddr = 0;
+  /** The satp value each bank holds translations for, and the bank in force. */
+  private readonly bankSatp = new BigInt64Array(TLB_BANKS).fill(NO_SATP);
+  private bank = 0;
+  private nextVictim = 0;
+  /** Entries that were filled with a superpage (2 MiB or larger), for sfence.vma by address. */
+  private readonly superpages = new Set<number>();
 
   constructor(
     readonly hart: HartState,
@@ -41,31 +79,79 @@ export class Mmu {
     this.ramBase = bus.ramBase;
     this.ramEnd = bus.ramBase + bus.ramSize;
     this.ramDelta = bus.ramOffset - bus.ramBase;
+    this.tlbBase = hart.s64.byteOffset + TLB_OFFSET;
+    this.tlbTag = new Float64Array(buffer, this.tlbBase, (TLB_SETS * TLB_ENTRIES * TLB_ENTRY_BYTES) / 8);
+    this.tlbHost = new Uint32Array(buffer, this.tlbBase, (TLB_SETS * TLB_ENTRIES * TLB_ENTRY_BYTES) / 4);
     this.flushAll();
   }
 
   flushAll(): void {
     this.tlbTag.fill(NaN);
+    this.bankSatp.fill(NO_SATP);
+    this.bankSatp[0] = this.hart.s64[SATP];
+    this.bank = 0;
+    this.setsChanged();
+  }
+
+  /** Drops every translation that depends on satp, SUM or MXR (the U and S sets of every bank). */
+  flushPaged(): void {
+    this.tlbTag.fill(NaN, 0, 2 * M_SETS);
+    this.superpages.clear();
   }
 
   /** sfence.vma: drop the entries for vaddr (or all, when null) and asid (or all, when null). */
   flush(vaddr: number | null, asid: number | null): void {
-    if (vaddr === null && asid === null) return this.flushAll();
-    const curAsid = this.currentAsid();
-    for (let i = 0; i < 3 * TLB_SIZE; i++) {
-      const tag = this.tlbTag[i];
-      if (tag !== tag) continue;
-      if (asid !== null && (this.tlbGlobal[i] || asid !== curAsid)) continue;
-      if (vaddr !== null) {
-        const span = 2 ** (9 * this.tlbLevel[i]);
-        if (Math.floor(tag / span) !== Math.floor(Math.floor(vaddr / PAGE) / span)) continue;
+    if (vaddr === null && asid === null) return this.flushPaged();
+    if (vaddr === null) {
+      // Every address of one ASID: drop the banks of that ASID whole (global entries too, which
+      // the TLB may always forget).
+      for (let b = 0; b < TLB_BANKS; b++) {
+        if (bankAsid(this.bankSatp[b]) === asid)
+          this.tlbTag.fill(NaN, 2 * b * BANK_ENTRIES, 2 * (b + 1) * BANK_ENTRIES);
       }
-      this.tlbTag[i] = NaN;
+      return;
     }
+    // A 4 KiB entry for vaddr can only sit at its index in each set; superpage entries, filled
+    // at the index of whichever page of them was used, are remembered apart.
+    const index = Math.floor(vaddr / PAGE) & (TLB_ENTRIES - 1);
+    for (let e = index; e < M_SETS; e += TLB_ENTRIES) this.flushEntry(e, vaddr, asid);
+    for (const e of this.superpages) if (!this.flushEntry(e, vaddr, asid)) this.superpages.delete(e);
   }
 
-  private currentAsid(): number {
-    return Number((this.hart.s64[SATP] >> 44n) & 0xffffn);
+  /** Drops entry e if it matches; returns whether it still holds a superpage. */
+  private flushEntry(e: number, vaddr: number | null, asid: number | null): boolean {
+    const tag = this.tlbTag[2 * e];
+    if (tag !== tag) return false;
+    const meta = this.tlbHost[4 * e + 3];
+    if (asid !== null && (meta >> 8 || asid !== bankAsid(this.bankSatp[Math.floor(e / BANK_ENTRIES)]))) return true;
+    if (vaddr !== null) {
+      const span = 2 ** (9 * (meta & 0xff));
+      if (Math.floor(tag / span) !== Math.floor(Math.floor(vaddr / PAGE) / span)) return (meta & 0xff) !== 0;
+    }
+    this.tlbTag[2 * e] = NaN;
+    return false;
+  }
+
+  /**
+   * Picks the TLB sets for the privilege in force (data accesses: MPP's when MPRV is set in
+   * M-mode), in this object and in the hart's block for translated code. Called whenever the
+   * privilege or mstatus.MPRV/MPP change.
+   */
+  setsChanged(): void {
+    const h = this.hart;
+    const priv = h.i32[PRIV];
+    const mstatus = h.i32[MSTATUS];
+    const dataPriv = priv === PRIV_M && mstatus & MSTATUS_MPRV ? (mstatus >> 11) & 3 : priv;
+    const bank = this.bank * BANK_ENTRIES;
+    const regime = (p: number, sum: number) =>
+      p === PRIV_M ? M_SETS : bank + (p === PRIV_U ? 0 : sum ? 6 : 3) * TLB_ENTRIES;
+    this.sets[ACCESS_FETCH] = regime(priv, 0) + ACCESS_FETCH * TLB_ENTRIES;
+    // ACCESS_LOAD and ACCESS_STORE are 1 and 2: S-mode with SUM has its load/store sets at 7, 8.
+    this.sets[ACCESS_LOAD] = regime(dataPriv, mstatus & MSTATUS_SUM) + ACCESS_LOAD * TLB_ENTRIES;
+    this.sets[ACCESS_STORE] = regime(dataPriv, mstatus & MSTATUS_SUM) + ACCESS_STORE * TLB_ENTRIES;
+    h.i32[TLB_FETCH_SET] = this.tlbBase + this.sets[ACCESS_FETCH] * TLB_ENTRY_BYTES;
+    h.i32[TLB_LOAD_SET] = this.tlbBase + this.sets[ACCESS_LOAD] * TLB_ENTRY_BYTES;
+    h.i32[TLB_STORE_SET] = this.tlbBase + this.sets[ACCESS_STORE] * TLB_ENTRY_BYTES;
   }
 
   fault(cause: number, tval: number | bigint): never {
@@ -138,26 +224,22 @@ export class Mmu {
     const vpage = Math.floor(vaddr / PAGE);
     if (paddr >= this.ramBase && paddr < this.ramEnd) {
       const hostPage = paddr - (paddr & 0xfff) + this.ramDelta;
-      const idx = access * TLB_SIZE + (vpage & (TLB_SIZE - 1));
-      this.fill(idx, vpage, hostPage, level, global);
+      const e = this.sets[access] + (vpage & (TLB_ENTRIES - 1));
+      this.tlbTag[2 * e] = vpage;
+      this.tlbHost[4 * e + 2] = hostPage;
+      this.tlbHost[4 * e + 3] = level | (global << 8);
+      if (level > 0 && e < M_SETS) this.superpages.add(e);
       return hostPage + (paddr & 0xfff);
     }
     this.lastPaddr = paddr;
     return -1;
   }
 
-  private fill(idx: number, vpage: number, host: number, level: number, global: number): void {
-    this.tlbTag[idx] = vpage;
-    this.tlbHost[idx] = host;
-    this.tlbLevel[idx] = level;
-    this.tlbGlobal[idx] = global;
-  }
-
   /** Buffer offset for a RAM access, or -1 for MMIO (lastPaddr set); size-byte accesses within a page. */
   offset(vaddr: number, access: number): number {
     const vpage = Math.floor(vaddr / PAGE);
-    const idx = access * TLB_SIZE + (vpage & (TLB_SIZE - 1));
-    if (this.tlbTag[idx] === vpage) return this.tlbHost[idx] + (vaddr & 0xfff);
+    const e = this.sets[access] + (vpage & (TLB_ENTRIES - 1));
+    if (this.tlbTag[2 * e] === vpage) return this.tlbHost[4 * e + 2] + (vaddr & 0xfff);
     return this.translate(vaddr, access);
   }
 
@@ -257,8 +339,28 @@ export class Mmu {
     return this.fault(ACCESS_FAULT_CAUSE[ACCESS_FETCH], vaddr);
   }
 
-  /** Called when privilege, satp or the MPRV/MPP/SUM/MXR bits change: cached permissions are stale. */
+  /** The privilege changed (trap entry, mret/sret, a hart started): switch TLB sets, flush nothing. */
   contextChanged(): void {
-    this.flushAll();
+    this.setsChanged();
+  }
+
+  /** satp was written: switch to the bank that holds its translations, or recycle one for it. */
+  satpChanged(): void {
+    const satp = this.hart.s64[SATP];
+    let bank = this.bankSatp.indexOf(satp);
+    if (bank < 0) {
+      bank = this.nextVictim;
+      this.nextVictim = (bank + 1) % TLB_BANKS;
+      this.bankSatp[bank] = satp;
+      this.tlbTag.fill(NaN, 2 * bank * BANK_ENTRIES, 2 * (bank + 1) * BANK_ENTRIES);
+    }
+    this.bank = bank;
+    this.setsChanged();
+  }
+
+  /** mstatus changed from `old` to `next`: MXR changes permissions, SUM, MPRV and MPP the sets in force. */
+  mstatusChanged(old: number, next: number): void {
+    if ((old ^ next) & MSTATUS_MXR) this.flushPaged();
+    this.setsChanged();
   }
 }

@@ -15,10 +15,15 @@ export interface ElfImage {
   symbols: Map<string, number>;
 }
 
+/** Whether the file starts with the ELF magic (it may still be a bad ELF). */
+export function isElf(file: Uint8Array): boolean {
+  return file.length >= 4 && file[0] === 0x7f && file[1] === 0x45 && file[2] === 0x4c && file[3] === 0x46;
+}
+
 /** Parses and checks an ELF file; throws ElfError with a one-line reason. */
 export function parseElf(file: Uint8Array): ElfImage {
   const dv = new DataView(file.buffer, file.byteOffset, file.byteLength);
-  if (file.length < 64 || dv.getUint32(0) !== 0x7f454c46) throw new ElfError("not an ELF file");
+  if (file.length < 64 || !isElf(file)) throw new ElfError("not an ELF file");
   if (file[4] !== 2) throw new ElfError("not a 64-bit ELF file");
   if (file[5] !== 1) throw new ElfError("not a little-endian ELF file");
   if (dv.getUint16(18, true) !== EM_RISCV) throw new ElfError("not a RISC-V ELF file");
@@ -71,17 +76,33 @@ export function parseElf(file: Uint8Array): ElfImage {
   return { entry, segments, symbols };
 }
 
+/** Throws ElfError unless every byte of every segment lies in guest RAM. */
+export function checkElfInRam(image: ElfImage, mem: VmMemory): void {
+  for (const seg of image.segments) {
+    if (seg.memSize === 0 || mem.inRam(seg.paddr, seg.memSize)) continue;
+    throw new ElfError(
+      `ELF segment at 0x${seg.paddr.toString(16)} (${seg.memSize} bytes) is outside guest RAM ` +
+        `0x${mem.ramBase.toString(16)}..0x${(mem.ramBase + mem.ramSize).toString(16)}`,
+    );
+  }
+}
+
+/** The guest-physical range [start, end) the segments occupy, or null when nothing loads. */
+export function elfExtent(image: ElfImage): { start: number; end: number } | null {
+  const loaded = image.segments.filter((s) => s.memSize > 0);
+  if (loaded.length === 0) return null;
+  return {
+    start: Math.min(...loaded.map((s) => s.paddr)),
+    end: Math.max(...loaded.map((s) => s.paddr + s.memSize)),
+  };
+}
+
 /** Copies the segments into guest RAM; every byte must land in RAM. */
 export function loadElf(file: Uint8Array, image: ElfImage, mem: VmMemory): void {
+  checkElfInRam(image, mem);
   const ram = mem.ram();
   for (const seg of image.segments) {
     if (seg.memSize === 0) continue;
-    if (!mem.inRam(seg.paddr, seg.memSize)) {
-      throw new ElfError(
-        `ELF segment at 0x${seg.paddr.toString(16)} (${seg.memSize} bytes) is outside guest RAM ` +
-          `0x${mem.ramBase.toString(16)}..0x${(mem.ramBase + mem.ramSize).toString(16)}`,
-      );
-    }
     const at = seg.paddr - mem.ramBase;
     ram.set(file.subarray(seg.fileOffset, seg.fileOffset + seg.fileSize), at);
     ram.fill(0, at + seg.fileSize, at + seg.memSize);

@@ -1,4 +1,4 @@
-// The memory map, the same as QEMU virt (DESIGN.md, "Platform").
+// The memory map, the same as QEMU virt (docs/design.md, "Platform").
 
 export const PLATFORM = {
   syscon: { base: 0x0010_0000, size: 0x1000 },

@@ -1,5 +1,5 @@
 // Exit accounting: how often guest execution stopped for host code, by cause, and the host
-// time spent there. The evidence of what paravirtualization saves (DESIGN.md, "Exits").
+// time spent there. The evidence of what paravirtualization saves (docs/design.md, "Exits").
 
 export class ExitStats {
   private readonly counts = new Map<string, { count: number; ns: number }>();

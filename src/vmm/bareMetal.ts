@@ -10,18 +10,24 @@ import { loadElf, parseElf } from "../machine/elfLoader.js";
 import { VmMemory } from "../machine/memory.js";
 import { Timebase } from "../machine/timebase.js";
 import { PLATFORM } from "../machine/platform.js";
+import { type TrapLoop, TrapLoopWatch, trapsTaken } from "./trapLoop.js";
 
 export type BareMetalResult =
   | { kind: "pass"; instructions: number }
   | { kind: "fail"; test: number; instructions: number }
   | { kind: "budget"; instructions: number }
   | { kind: "stuck"; instructions: number }
+  | { kind: "trapLoop"; loop: TrapLoop; instructions: number }
+  | { kind: "timeout"; instructions: number }
   | { kind: "reset"; instructions: number };
 
 export interface BareMetalOptions {
   elf: Uint8Array;
   memoryBytes: number;
+  /** The limit on instructions retired plus traps taken (a trap that retires nothing still counts). */
   maxInstructions: number;
+  /** Host milliseconds after which a program still running is stopped. */
+  timeoutMs?: number;
   output: (bytes: Uint8Array) => void;
   /** Called once the program has ended, with guest RAM and the ELF's symbols (tests read results there). */
   inspect?: (ram: Uint8Array, ramBase: number, symbols: Map<string, number>) => void;
@@ -47,7 +53,7 @@ function runLoop(opts: BareMetalOptions, made: (mem: VmMemory, symbols: Map<stri
   made(mem, image.symbols);
   const bus = new MachineBus(mem);
   const timebase = new Timebase();
-  const hart = new Hart(mem.buffer, mem.hartStateOffset(0), bus, { hartId: 0, time: () => timebase.now() });
+  const hart = new Hart(mem.memory, mem.hartStateOffset(0), bus, { hartId: 0, time: () => timebase.now() });
   hart.hart.pc = image.entry;
   let pending: number[] = [];
   const flush = () => {
@@ -75,10 +81,14 @@ function runLoop(opts: BareMetalOptions, made: (mem: VmMemory, symbols: Map<stri
   const tohostAt = ramAt(tohost);
   const fromhostAt = ramAt(fromhost);
   const count = () => hart.retired();
+  /** What the limit counts: instructions and the traps between them, which retire nothing. */
+  const steps = () => count() + trapsTaken(hart);
+  const watch = new TrapLoopWatch(hart, 0);
+  const deadline = performance.now() + (opts.timeoutMs ?? Infinity);
 
   for (;;) {
     clint.update();
-    const exit = hart.run(Math.min(SLICE, opts.maxInstructions - count() + 1));
+    const exit = hart.run(Math.min(SLICE, opts.maxInstructions - steps() + 1));
     flush();
     const ev = event as SysconEvent | null;
     if (ev) {
@@ -99,11 +109,14 @@ function runLoop(opts: BareMetalOptions, made: (mem: VmMemory, symbols: Map<stri
         if (fromhostAt >= 0) view.setBigUint64(fromhostAt, ((v >> 48n) << 48n) | 1n, true);
       }
     }
-    if (count() > opts.maxInstructions) return { kind: "budget", instructions: count() };
+    if (steps() > opts.maxInstructions) return { kind: "budget", instructions: count() };
+    const loop = exit === Exit.Budget ? watch.check() : null;
+    if (loop) return { kind: "trapLoop", loop, instructions: count() };
+    if (performance.now() > deadline) return { kind: "timeout", instructions: count() };
     if (exit === Exit.Wfi) {
-      const deadline = clint.update();
-      if (deadline === 0xffffffffffffffffn) return { kind: "stuck", instructions: count() };
-      const waitTicks = Number(deadline - timebase.now());
+      const timer = clint.update();
+      if (timer === 0xffffffffffffffffn) return { kind: "stuck", instructions: count() };
+      const waitTicks = Number(timer - timebase.now());
       if (waitTicks > 0) sleepMs(Math.min(10, waitTicks / 10_000));
     }
   }

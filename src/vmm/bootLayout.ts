@@ -28,7 +28,10 @@ export function planBoot(
   const kernel = ramBase + kernelOffset;
   const kernelEnd = kernel + kernelSize;
   if (kernelEnd > fwInfo)
-    throw new LayoutError(`the kernel (${kernelSize} bytes) does not fit in ${ramSize} bytes of RAM`);
+    throw new LayoutError(
+      `the kernel (${kernelSize} bytes at 0x${kernel.toString(16)}) reaches into the device tree ` +
+        `at 0x${fwInfo.toString(16)} near the top of RAM; give more --memory`,
+    );
   let initrd: BootLayout["initrd"] = null;
   if (initrdSize > 0) {
     const start = Math.max(Math.ceil(kernelEnd / (2 * MiB)) * 2 * MiB, kernel + Math.min(ramSize / 2, 128 * MiB));

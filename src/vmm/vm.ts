@@ -27,14 +27,15 @@ import { MachineBus } from "../machine/bus.js";
 import { buildDeviceTree } from "../machine/deviceTree.js";
 import { checkDeviceTree } from "../machine/fdtCheck.js";
 import { withChosen } from "../machine/fdtChosen.js";
-import { loadElf, parseElf } from "../machine/elfLoader.js";
-import { parseLinuxImage } from "../machine/linuxImage.js";
+import { elfExtent, isElf, loadElf, parseElf } from "../machine/elfLoader.js";
+import { parseKernel } from "../machine/kernelFile.js";
 import { VmMemory } from "../machine/memory.js";
 import { PLATFORM } from "../machine/platform.js";
 import { TIMEBASE_HZ, Timebase } from "../machine/timebase.js";
 import { ExitStats } from "../util/exitStats.js";
 import { LayoutError, planBoot } from "./bootLayout.js";
 import { InputQueue } from "./inputQueue.js";
+import { TRAP_CAUSES, type TrapLoop, TrapLoopWatch } from "./trapLoop.js";
 import { HART_ISA } from "./isa.js";
 
 export type GuestMode = "pv" | "full";
@@ -46,7 +47,7 @@ export interface VmConfig {
   mode: GuestMode;
   memoryBytes: number;
   cpus: number;
-  /** A Linux Image (decompressed). */
+  /** A Linux Image (decompressed) or an S-mode ELF (machine/kernelFile.ts). */
   kernel?: Uint8Array;
   initrd?: Uint8Array;
   append: string;
@@ -66,17 +67,23 @@ export interface VmConfig {
 }
 
 /** How a run ended. */
-export type VmEnd = { kind: "poweroff" } | { kind: "failure"; code: number } | { kind: "reboot" } | { kind: "stopped" };
+export type VmEnd =
+  | { kind: "poweroff" }
+  | { kind: "failure"; code: number }
+  | { kind: "reboot" }
+  | { kind: "stopped" }
+  /** A hart traps again and again and retires nothing (trapLoop.ts): it can never go on. */
+  | { kind: "trapLoop"; loop: TrapLoop };
 
 const SLICE = 20_000;
 const BATCH_MS = 20;
-const IRQ_STI = 5;
 const NEVER = 0xffffffffffffffffn;
 
 export class Vm implements SbiHost {
   readonly mem: VmMemory;
   readonly bus: MachineBus;
   readonly harts: Hart[] = [];
+  private readonly trapWatches: TrapLoopWatch[];
   readonly stats = new ExitStats();
   readonly input = new InputQueue();
   private readonly timebase = new Timebase();
@@ -95,8 +102,8 @@ export class Vm implements SbiHost {
    * before its console is set up.
    */
   private activeConsole: ConsoleDevice | null;
-  /** Per hart: HSM state and the SBI timer deadline (plain data, for snapshots). */
-  readonly state: { hsm: Int32Array; timer: BigUint64Array };
+  /** Per hart: HSM state (plain data, for snapshots); the SBI timer is the hart's stimecmp. */
+  readonly state: { hsm: Int32Array };
   private end: VmEnd | null = null;
   private wake: (() => void) | null = null;
 
@@ -104,16 +111,17 @@ export class Vm implements SbiHost {
     const pv = config.mode === "pv";
     this.mem = new VmMemory(PLATFORM.ram.base, config.memoryBytes);
     this.bus = new MachineBus(this.mem, this.stats);
-    this.state = { hsm: new Int32Array(config.cpus), timer: new BigUint64Array(config.cpus).fill(NEVER) };
+    this.state = { hsm: new Int32Array(config.cpus) };
     for (let h = 0; h < config.cpus; h++) {
       this.harts.push(
-        new Hart(this.mem.buffer, this.mem.hartStateOffset(h), this.bus, {
+        new Hart(this.mem.memory, this.mem.hartStateOffset(h), this.bus, {
           hartId: h,
           sbiExits: pv,
           time: () => this.timebase.now(),
         }),
       );
     }
+    this.trapWatches = this.harts.map((hart, h) => new TrapLoopWatch(hart, h));
     this.sbi = new Sbi(this, this.stats);
     // PLIC contexts in the order the device tree lists them (M and S per hart in full mode, S only in pv).
     const contexts = plicContextLayout(config.mode, config.cpus);
@@ -183,19 +191,19 @@ export class Vm implements SbiHost {
   private load(): void {
     const cfg = this.config;
     const pv = cfg.mode === "pv";
-    const kernel = cfg.kernel ? parseLinuxImage(cfg.kernel) : null;
+    const kernel = cfg.kernel ? parseKernel(cfg.kernel, this.mem) : null;
     const dtbSize = 64 * 1024;
     const layout = planBoot(
       this.mem.ramBase,
       this.mem.ramSize,
-      kernel ? kernel.textOffset : 0x200000,
-      kernel ? kernel.imageSize : 0,
+      kernel ? kernel.start - this.mem.ramBase : 0x200000,
+      kernel ? kernel.end - kernel.start : 0,
       cfg.initrd?.length ?? 0,
       dtbSize,
     );
     const ram = this.mem.ram();
     const at = (paddr: number) => paddr - this.mem.ramBase;
-    if (kernel) ram.set(kernel.bytes, at(layout.kernel));
+    kernel?.load(this.mem);
     if (cfg.initrd && layout.initrd) ram.set(cfg.initrd, at(layout.initrd.start));
     if (cfg.dtb) checkDeviceTree(cfg.dtb, { maxBytes: dtbSize, ramBase: this.mem.ramBase, ramSize: this.mem.ramSize });
     const dtb = cfg.dtb
@@ -216,7 +224,7 @@ export class Vm implements SbiHost {
     ram.set(dtb, at(layout.dtb));
     if (pv) {
       if (!kernel) throw new Error("pv mode needs a kernel");
-      this.enterSupervisor(0, layout.kernel, BigInt(layout.dtb));
+      this.enterSupervisor(0, kernel.entry, BigInt(layout.dtb));
       this.state.hsm.fill(HsmState.Stopped);
       this.state.hsm[0] = HsmState.Started;
       return;
@@ -224,12 +232,15 @@ export class Vm implements SbiHost {
     // Full mode: every hart starts in M-mode at the firmware, as on real hardware.
     if (!cfg.firmware) throw new Error("full mode needs a firmware");
     let entry = this.mem.ramBase;
-    if (cfg.firmware[0] === 0x7f && cfg.firmware[1] === 0x45) {
+    if (isElf(cfg.firmware)) {
       const image = parseElf(cfg.firmware);
+      const extent = elfExtent(image);
+      if (kernel && extent && extent.start < kernel.end && kernel.start < extent.end)
+        throw new LayoutError("the firmware overlaps the kernel");
       loadElf(cfg.firmware, image, this.mem);
       entry = image.entry;
     } else {
-      if (kernel && cfg.firmware.length > layout.kernel - this.mem.ramBase)
+      if (kernel && cfg.firmware.length > kernel.start - this.mem.ramBase)
         throw new LayoutError("the firmware overlaps the kernel");
       if (cfg.firmware.length > layout.fwInfo - this.mem.ramBase)
         throw new LayoutError(
@@ -241,7 +252,7 @@ export class Vm implements SbiHost {
     const info = new DataView(this.mem.buffer, this.mem.ramOffset + at(layout.fwInfo), 48);
     info.setBigUint64(0, 0x4942534fn, true);
     info.setBigUint64(8, 2n, true);
-    info.setBigUint64(16, BigInt(layout.kernel), true);
+    info.setBigUint64(16, BigInt(kernel ? kernel.entry : layout.kernel), true);
     info.setBigUint64(24, 1n, true); // next_mode: S
     info.setBigUint64(32, 0n, true);
     info.setBigUint64(40, 0xffffffffffffffffn, true); // boot_hart: any (lottery)
@@ -283,7 +294,6 @@ export class Vm implements SbiHost {
   startHart(h: number, addr: number, opaque: bigint): void {
     this.enterSupervisor(h, addr, opaque);
     this.state.hsm[h] = HsmState.Started;
-    this.state.timer[h] = NEVER;
   }
 
   stopHart(h: number): void {
@@ -296,9 +306,15 @@ export class Vm implements SbiHost {
     this.harts[h].requestExit();
   }
 
+  /**
+   * The SBI timer is stimecmp, as OpenSBI makes it on a hart with Sstc: pv harts run with
+   * menvcfg.STCE set, so STIP follows stimecmp alone, and a deadline kept anywhere else would
+   * be overruled (its interrupt cleared) at the next re-evaluation.
+   */
   setTimer(h: number, deadline: bigint): void {
-    this.state.timer[h] = deadline;
-    this.harts[h].setInterruptLine(IRQ_STI, this.timebase.now() >= deadline);
+    const hart = this.harts[h];
+    hart.hart.s64[S.STIMECMP] = BigInt.asIntN(64, deadline);
+    hart.sstcDeadline();
   }
 
   consoleWrite(bytes: Uint8Array): void {
@@ -352,24 +368,7 @@ export class Vm implements SbiHost {
   /** Exits and the traps the guest's own M-mode handled, for --stats. */
   formatStats(): string {
     const traps = new ExitStats();
-    const causes = [
-      "misaligned fetch",
-      "fetch fault",
-      "illegal instruction",
-      "breakpoint",
-      "misaligned load",
-      "load fault",
-      "misaligned store",
-      "store fault",
-      "ecall from U",
-      "ecall from S",
-      "cause 10",
-      "ecall from M",
-      "fetch page fault",
-      "load page fault",
-      "cause 14",
-      "store page fault",
-    ];
+    const causes = TRAP_CAUSES;
     const irqs = [
       "irq 0",
       "SSI",
@@ -439,6 +438,8 @@ export class Vm implements SbiHost {
       const hart = this.harts[h];
       const exit = hart.run(SLICE);
       if (exit === Exit.SbiCall) this.sbi.call(h);
+      const loop = exit === Exit.Budget ? this.trapWatches[h].check() : null;
+      if (loop) this.finish({ kind: "trapLoop", loop });
       if (exit === Exit.Wfi) this.stats.add("wfi");
       else idle = false;
     }
@@ -446,12 +447,6 @@ export class Vm implements SbiHost {
   }
 
   private updateDevices(): void {
-    const now = this.timebase.now();
-    if (this.config.mode === "pv") {
-      for (let h = 0; h < this.harts.length; h++) {
-        if (now >= this.state.timer[h]) this.harts[h].setInterruptLine(IRQ_STI, true);
-      }
-    }
     for (const hart of this.harts) hart.sstcDeadline();
     this.clint?.update();
     this.rtc.update();
@@ -477,7 +472,6 @@ export class Vm implements SbiHost {
   private async sleep(): Promise<void> {
     const now = this.timebase.now();
     let next = NEVER;
-    if (this.config.mode === "pv") for (const t of this.state.timer) if (t < next) next = t;
     for (const hart of this.harts) {
       const t = hart.sstcDeadline();
       if (t !== null && t < next) next = t;

@@ -13,9 +13,13 @@ import { FdtBuilder } from "../../src/machine/fdt.js";
 import { buildDeviceTree } from "../../src/machine/deviceTree.js";
 import { buildElf } from "./miniElf.js";
 import { jal } from "./asm.js";
+import { MAX_MEMORY } from "../../src/cli/optionValues.js";
+import { formatSize } from "../../src/util/size.js";
 
 const MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 const HELLO = fileURLToPath(new URL("../../../guests/sbi-hello/Image", import.meta.url));
+/** The --memory cap as --help and the messages write it: 4 GiB less the harts' state, in MiB. */
+const CAP = formatSize(MAX_MEMORY);
 const dir = mkdtempSync(join(tmpdir(), "paravm-cli-errors-"));
 
 function file(name: string, bytes: Uint8Array | string): string {
@@ -69,10 +73,10 @@ const RUN = "paravm run --help";
 const ELF = "paravm elf --help";
 const cases: Array<[string[], RegExp, string]> = [
   // --memory: the WebAssembly cap, zero, fractions, garbage
-  [["run", "--memory", "4G"], /--memory wants 16M\.\.4095M \(WebAssembly memory ends at 4 GiB\)/, RUN],
-  [["run", "--memory", "64G"], /16M\.\.4095M.*'64G'/, RUN],
-  [["run", "--memory", "0"], /16M\.\.4095M.*'0'/, RUN],
-  [["run", "--memory", "1.5K"], /16M\.\.4095M.*'1\.5K'/, RUN],
+  [["run", "--memory", "4G"], new RegExp(`--memory wants 16M\\.\\.${CAP} \\(WebAssembly memory ends at 4 GiB\\)`), RUN],
+  [["run", "--memory", "64G"], new RegExp(`16M\\.\\.${CAP}.*'64G'`), RUN],
+  [["run", "--memory", "0"], new RegExp(`16M\\.\\.${CAP}.*'0'`), RUN],
+  [["run", "--memory", "1.5K"], new RegExp(`16M\\.\\.${CAP}.*'1\\.5K'`), RUN],
   [["run", "--memory", "lots"], /such as 512M.*'lots'/, RUN],
   [["run", "--memory", "1G", "--memory", "2G"], /--memory given twice/, RUN],
   // --cpus
@@ -145,8 +149,9 @@ const cases: Array<[string[], RegExp, string]> = [
   [["elf", folder], /folder is a directory, not a file/, ELF],
   [["elf", join(dir, "missing")], /missing: no such file/, ELF],
   [["elf", garbage], /garbage/, ELF],
-  [["elf", x86, "--memory", "64G"], /--memory wants 4K\.\.4095M/, ELF],
+  [["elf", x86, "--memory", "64G"], new RegExp(`--memory wants 4K\\.\\.${CAP}`), ELF],
   [["elf", x86, "--max-instructions", "0"], /--max-instructions wants 1\.\./, ELF],
+  [["elf", x86, "--timeout", "-1"], /--timeout wants seconds, more than 0.*'-1'/, ELF],
   [["elf", x86, "--max-instrs", "5"], /did you mean --max-instructions\?/, ELF],
   // commands
   [["rn"], /unknown command 'rn'; did you mean run\?/, "paravm --help"],

@@ -12,7 +12,7 @@ function hartWith(code: number[]) {
   const mem = new VmMemory(RAM, 1 << 16);
   const view = new DataView(mem.buffer, mem.ramOffset);
   code.forEach((w, i) => view.setUint32(4 * i, w, true));
-  const hart = new Hart(mem.buffer, mem.hartStateOffset(0), new MachineBus(mem), { hartId: 0, time: () => 0n });
+  const hart = new Hart(mem.memory, mem.hartStateOffset(0), new MachineBus(mem), { hartId: 0, time: () => 0n });
   hart.hart.pc = RAM;
   return hart;
 }
@@ -39,7 +39,7 @@ test("csrrc on mip clears software bits only", () => {
 test("Sstc: stimecmp drives STIP once menvcfg.STCE is set, and STIP is then read-only", () => {
   let now = 1000n;
   const mem = new VmMemory(RAM, 1 << 16);
-  const hart = new Hart(mem.buffer, mem.hartStateOffset(0), new MachineBus(mem), { hartId: 0, time: () => now });
+  const hart = new Hart(mem.memory, mem.hartStateOffset(0), new MachineBus(mem), { hartId: 0, time: () => now });
   const view = new DataView(mem.buffer, mem.ramOffset);
   // t0 = 1 << 63; csrw menvcfg, t0; t1 = 2000; csrw stimecmp, t1; t2 = STIP; csrs mip, t2; loop
   const code = [

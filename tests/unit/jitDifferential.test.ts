@@ -119,15 +119,18 @@ function assemble(body: Item[], step: number): Uint8Array {
   return out;
 }
 
-function machine(jit: boolean, code: Uint8Array, regs: bigint[], iterations: number) {
+/** Sv39 root table of the paged runs: gigapages for the doorbell's and RAM's gigabytes, U-mode, A and D clear. */
+const ROOT = RAM + 0x1000;
+
+function machine(jit: boolean, code: Uint8Array, regs: bigint[], iterations: number, paged = false) {
   const mem = new VmMemory(RAM, RAM_SIZE);
   const bus = new MachineBus(mem);
   const ram = new Uint8Array(mem.buffer, mem.ramOffset, RAM_SIZE);
   ram.set(code);
   new DataView(mem.buffer, mem.ramOffset).setUint32(TRAP_VECTOR - RAM, jal(0, 0), true);
   for (let i = 0x2000; i < RAM_SIZE; i++) ram[i] = (i * 37) & 0xff;
-  const hart = new Hart(mem.buffer, mem.hartStateOffset(0), bus, { hartId: 0, time: () => 0n, jit });
-  hart.blocks?.setHot(2);
+  const hart = new Hart(mem.memory, mem.hartStateOffset(0), bus, { hartId: 0, time: () => 0n, jit });
+  hart.blocks?.setHot(2, 1);
   bus.map(DOORBELL, 0x1000, {
     name: "doorbell",
     state: {},
@@ -142,6 +145,17 @@ function machine(jit: boolean, code: Uint8Array, regs: bigint[], iterations: num
   h.s64[S.MTVEC] = BigInt(TRAP_VECTOR);
   h.i32[S.MSTATUS] |= S.MSTATUS_FS; // FP instructions legal
   h.pc = RAM;
+  if (paged) {
+    // Translation in U-mode: A and D are set by the walk, mid-block; traps go to M-mode.
+    const pte = (pa: number, flags: number) => BigInt(Math.floor(pa / 4096)) * 1024n + BigInt(flags);
+    const table = new BigInt64Array(mem.buffer, mem.ramOffset + (ROOT - RAM), 512);
+    table[0] = pte(0, 0x17); // V R W U
+    table[2] = pte(RAM, 0x1f); // V R W X U
+    h.s64[S.SATP] = (8n << 60n) | BigInt(ROOT / 4096);
+    h.i32[S.PRIV] = S.PRIV_U;
+    hart.mmu.satpChanged();
+    hart.mmu.contextChanged();
+  }
   return { hart, ram };
 }
 
@@ -159,32 +173,35 @@ function snapshot(hart: Hart, ram: Uint8Array) {
   };
 }
 
-test("translated blocks match the interpreter on generated programs, traps included", () => {
-  fc.assert(
-    fc.property(
-      fc.array(item, { minLength: 1, maxLength: 40 }),
-      fc.array(fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }), { minLength: 31, maxLength: 31 }),
-      fc.integer({ min: -256, max: 2047 }),
-      fc.integer({ min: 3, max: 60 }),
-      fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 30 }),
-      (body, regs, step, iterations, slices) => {
-        const code = assemble(body, step & ~7);
-        const ref = machine(false, code, regs, iterations);
-        const jit = machine(true, code, regs, iterations);
-        for (const [i, budget] of slices.entries()) {
-          const a = ref.hart.run(budget);
-          const b = jit.hart.run(budget);
-          // Code stored to without FENCE.I may run stale in translated blocks, as the ISA allows.
-          const modified = (m: { ram: Uint8Array }) => m.ram.subarray(0, code.length).some((v, j) => v !== code[j]);
-          if (modified(ref) || modified(jit)) break;
-          assert.equal(b, a, `exit of slice ${i}`);
-          assert.deepEqual(snapshot(jit.hart, jit.ram), snapshot(ref.hart, ref.ram), `state after slice ${i}`);
-        }
-      },
-    ),
-    { numRuns: 300 },
-  );
-});
+for (const paged of [false, true]) {
+  const how = paged ? "in U-mode with Sv39 paging (A/D updates, page faults)" : "in M-mode";
+  test(`translated blocks match the interpreter on generated programs ${how}, traps included`, () => {
+    fc.assert(
+      fc.property(
+        fc.array(item, { minLength: 1, maxLength: 40 }),
+        fc.array(fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }), { minLength: 31, maxLength: 31 }),
+        fc.integer({ min: -256, max: 2047 }),
+        fc.integer({ min: 3, max: 60 }),
+        fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 30 }),
+        (body, regs, step, iterations, slices) => {
+          const code = assemble(body, step & ~7);
+          const ref = machine(false, code, regs, iterations, paged);
+          const jit = machine(true, code, regs, iterations, paged);
+          for (const [i, budget] of slices.entries()) {
+            const a = ref.hart.run(budget);
+            const b = jit.hart.run(budget);
+            // Code stored to without FENCE.I may run stale in translated blocks, as the ISA allows.
+            const modified = (m: { ram: Uint8Array }) => m.ram.subarray(0, code.length).some((v, j) => v !== code[j]);
+            if (modified(ref) || modified(jit)) break;
+            assert.equal(b, a, `exit of slice ${i}`);
+            assert.deepEqual(snapshot(jit.hart, jit.ram), snapshot(ref.hart, ref.ram), `state after slice ${i}`);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+}
 
 /** Code that adds `addi a0, a0, 1` 50 times in a loop, then patches that instruction to add 2. */
 function selfModifying(fenceAfterPatch: boolean) {
@@ -202,7 +219,7 @@ function selfModifying(fenceAfterPatch: boolean) {
     B(0, 0, 0, -36), // to loop: 50 more passes
   ];
   const mem = new VmMemory(RAM, RAM_SIZE);
-  const hart = new Hart(mem.buffer, mem.hartStateOffset(0), new MachineBus(mem), { hartId: 0, time: () => 0n });
+  const hart = new Hart(mem.memory, mem.hartStateOffset(0), new MachineBus(mem), { hartId: 0, time: () => 0n });
   const view = new DataView(mem.buffer, mem.ramOffset);
   code.forEach((w, i) => view.setUint32(4 * i, w, true));
   hart.hart.pc = RAM;

@@ -15,7 +15,7 @@ function machine(harts = 2) {
   const bus = new MachineBus(mem);
   const hs = Array.from(
     { length: harts },
-    (_, h) => new Hart(mem.buffer, mem.hartStateOffset(h), bus, { hartId: h, sbiExits: true, time: () => 0n }),
+    (_, h) => new Hart(mem.memory, mem.hartStateOffset(h), bus, { hartId: h, sbiExits: true, time: () => 0n }),
   );
   const out: number[] = [];
   const log: string[] = [];

@@ -6,10 +6,17 @@
 // a fence does not throw the translations away: it starts a new generation, and a block of
 // an older generation is checked against the code in memory before it runs again.
 
-import { compile, scan, type BlockExit, type BlockFn } from "./compile.js";
+import type { Hart } from "../hart.js";
+import { JIT_LOOKUP_ENTRIES, JIT_LOOKUP_OFFSET } from "../hartState.js";
 import { HEAT_SIZE, HOT } from "./heat.js";
+import { slowPaths, type BlockExit } from "./slowPath.js";
+import { compileBlocks, compileDispatcher, type DispatchFn } from "./wasmModule.js";
+import { scan, type Scan } from "./wasmTranslate.js";
 
 const L1_SIZE = 1 << 12;
+/** Blocks compiled together in one module, and the slices a queued block waits at most. */
+const BATCH = 64;
+const AGE = 16;
 /** Bound on remembered blocks; past it the cache starts over. */
 const MAX_BLOCKS = 1 << 16;
 
@@ -18,8 +25,9 @@ export class Block {
 
   constructor(
     readonly key: number,
-    readonly fn: BlockFn,
-    /** Instructions in the block. */
+    /** Where the block's function is in the cache's table. */
+    readonly index: number,
+    /** Instructions in the block (at most this many retire in one run). */
     readonly len: number,
     /** Byte offset of each instruction, to find the pc of one that traps. */
     readonly off: number[],
@@ -36,17 +44,46 @@ export class BlockCache {
   private readonly l1: (Block | undefined)[] = new Array<Block | undefined>(L1_SIZE).fill(undefined);
   private readonly all = new Map<number, Block>();
   private generation = 0;
-  readonly exit: BlockExit = { n: 0 };
+  readonly exit: BlockExit = { n: 0, off: 0 };
   /** Countdowns to translation per jump target (see heat.ts). */
   readonly heat = new Int32Array(HEAT_SIZE);
+  private readonly u16: Uint16Array;
+  private readonly imports: ReturnType<typeof slowPaths>;
+  /** The block functions, called by index from the dispatcher. */
+  private readonly table = new WebAssembly.Table({ element: "anyfunc", initial: 1024 });
+  private nextIndex = 0;
+  /** Blocks waiting to be compiled, by key; the interpreter runs them meanwhile. */
+  private readonly queued = new Map<number, { scan: Scan; slot: number }>();
+  private age = 0;
+  private batch = BATCH;
+  /** The dispatcher's lookup table (see hartState.ts), in the VM memory. */
+  private readonly lookup: Int32Array;
+  /** Runs translated code from a pc until it reaches one without a block in the lookup table. */
+  readonly dispatch: DispatchFn;
 
-  constructor(private readonly u16: Uint16Array) {
+  constructor(
+    private readonly hart: Hart,
+    private readonly memory: WebAssembly.Memory,
+  ) {
+    this.u16 = hart.mmu.u16;
+    this.imports = slowPaths(hart, this.exit);
+    const state = hart.hart.s64.byteOffset;
+    this.lookup = new Int32Array(memory.buffer, state + JIT_LOOKUP_OFFSET, 2 * JIT_LOOKUP_ENTRIES);
+    this.dispatch = compileDispatcher(state, memory, this.table);
     this.setHot(HOT);
   }
 
-  /** Arrivals before translation (tests lower it to translate almost at once). */
-  setHot(hot: number): void {
+  /** Makes the dispatcher find block b at its key (until a flush or another block takes the slot). */
+  install(b: Block): void {
+    const slot = (b.key >>> 1) & (JIT_LOOKUP_ENTRIES - 1);
+    this.lookup[2 * slot] = b.key;
+    this.lookup[2 * slot + 1] = (b.index << 7) | b.len;
+  }
+
+  /** Arrivals before translation, and blocks per batch (tests lower both to translate almost at once). */
+  setHot(hot: number, batch = BATCH): void {
     this.heat.fill(hot);
+    this.batch = batch;
   }
 
   /** The translated block at buffer offset `key`, or null. */
@@ -67,15 +104,41 @@ export class BlockCache {
     return found;
   }
 
-  /** Translates the block at buffer offset `key` (guest page offset `pageOff`); null if it has no translatable start. */
-  translate(key: number, pageOff: number): Block | null {
+  /**
+   * Queues the block at buffer offset `key` (guest page offset `pageOff`, heat slot `slot`) for
+   * translation; false if it has no translatable start. Blocks are compiled in batches, one
+   * WebAssembly module each (a module costs far more than the functions in it): when BATCH are
+   * waiting, or at the end of a slice once the oldest has waited AGE slices.
+   */
+  queue(key: number, pageOff: number, slot: number): boolean {
+    if (this.queued.has(key)) return true;
     const s = scan(this.u16, key, pageOff);
-    if (s.inst.length === 0) return null;
-    if (this.all.size >= MAX_BLOCKS) this.clear();
-    const code = this.u16.slice(key >>> 1, (key + s.bytes) >>> 1);
-    const b = new Block(key, compile(s), s.inst.length, s.off, code, this.generation);
-    this.all.set(key, b);
-    return b;
+    if (s.inst.length === 0) return false;
+    this.queued.set(key, { scan: s, slot });
+    if (this.queued.size === 1) this.age = 0;
+    if (this.queued.size >= this.batch) this.compileQueued();
+    return true;
+  }
+
+  /** End of a slice: compiles the queue when its oldest block has waited long enough. */
+  sliceEnded(): void {
+    if (this.queued.size > 0 && ++this.age >= AGE) this.compileQueued();
+  }
+
+  private compileQueued(): void {
+    const entries = [...this.queued];
+    this.queued.clear();
+    if (this.all.size + entries.length > MAX_BLOCKS) this.clear();
+    const scans = entries.map(([, q]) => q.scan);
+    const fns = compileBlocks(scans, this.hart.hart.s64.byteOffset, this.memory, this.imports);
+    while (this.nextIndex + fns.length > this.table.length) this.table.grow(this.table.length);
+    entries.forEach(([key, q], i) => {
+      const s = q.scan;
+      this.table.set(this.nextIndex, fns[i]);
+      const code = this.u16.slice(key >>> 1, (key + s.bytes) >>> 1);
+      this.all.set(key, new Block(key, this.nextIndex++, s.inst.length, s.off, code, this.generation));
+      this.heat[q.slot] = 0; // the interpreter returns at jumps here, for the run loop to run the block
+    });
   }
 
   private unchanged(b: Block): boolean {
@@ -90,11 +153,15 @@ export class BlockCache {
   flush(): void {
     this.generation++;
     this.l1.fill(undefined);
+    this.lookup.fill(0);
   }
 
   /** Forgets every block (reset, or too many blocks). */
   clear(): void {
     this.l1.fill(undefined);
     this.all.clear();
+    this.lookup.fill(0);
+    this.nextIndex = 0;
+    this.queued.clear();
   }
 }

@@ -4,7 +4,9 @@
 
 export const HEAT_SIZE = 1 << 12;
 export const HEAT_MASK = HEAT_SIZE - 1;
-/** Arrivals at a target before its block is translated: new Function code only pays off once V8 optimizes it. */
-export const HOT = 20000;
+/** Arrivals at a target before its block is translated. */
+export const HOT = 1000;
+/** A slot whose block waits in the compile queue: the queue sets it to 0 when compiled. */
+export const QUEUED = 0x1fffffff;
 /** A slot whose block cannot be translated: never counts down to zero again. */
 export const NEVER = 0x3fffffff;

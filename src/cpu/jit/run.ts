@@ -9,10 +9,9 @@ import * as S from "../hartState.js";
 import { execute } from "../interpreter.js";
 import { ACCESS_FETCH } from "../trap.js";
 import type { Block } from "./blockCache.js";
-import { HEAT_MASK, NEVER } from "./heat.js";
+import { HEAT_MASK, NEVER, QUEUED } from "./heat.js";
 
 const PAGE = 4096;
-const TLB_MASK = 255; // the fetch set of the MMU's TLB comes first (ACCESS_FETCH = 0)
 
 const IN_LOOP = 0;
 const IN_BLOCK = 1;
@@ -21,12 +20,11 @@ const IN_INTERPRETER = 2;
 export function executeBlocks(hart: Hart, budget: number): number {
   const cache = hart.blocks!;
   const h = hart.hart;
-  const x = h.x;
-  const x32 = h.x32;
   const f64 = h.f64;
   const mmu = hart.mmu;
   const tlbTag = mmu.tlbTag;
   const tlbHost = mmu.tlbHost;
+  const fetchSet = mmu.sets[ACCESS_FETCH]; // the privilege cannot change without leaving this loop
   const exit = cache.exit;
   const heat = cache.heat;
   let pc = h.pc;
@@ -36,30 +34,32 @@ export function executeBlocks(hart: Hart, budget: number): number {
   let folded = 0;
   let where = IN_LOOP;
   let block: Block | null = null;
+  const i32 = h.i32;
+  i32[S.JIT_STOP] = 0;
   try {
     while (n < budget) {
+      // Translated code, as far as the dispatcher finds blocks for it.
+      f64[S.PC] = pc;
+      where = IN_BLOCK;
+      n += cache.dispatch(pc, budget - n);
+      where = IN_LOOP;
+      pc = f64[S.PC];
+      if (hart.stop || n >= budget) break;
       const vpage = Math.floor(pc / PAGE);
       let host: number;
-      if (tlbTag[vpage & TLB_MASK] === vpage) host = tlbHost[vpage & TLB_MASK] + (pc & 0xfff);
+      const e = fetchSet + (vpage & 255);
+      if (tlbTag[2 * e] === vpage) host = tlbHost[4 * e + 2] + (pc & 0xfff);
       else host = mmu.offset(pc, ACCESS_FETCH); // may throw a fetch fault for the instruction at pc
       block = null;
       if (host >= 0) {
         block = cache.get(host);
         if (block === null) {
           const slot = (pc >>> 1) & HEAT_MASK;
-          if (--heat[slot] <= 0) {
-            block = cache.translate(host, pc & 0xfff);
-            heat[slot] = block === null ? NEVER : 0;
-          }
+          if (--heat[slot] <= 0) heat[slot] = cache.queue(host, pc & 0xfff, slot) ? QUEUED : NEVER;
         }
       }
       if (block !== null && block.len <= budget - n) {
-        where = IN_BLOCK;
-        exit.n = block.len;
-        pc = block.fn(pc, x, x32, mmu, hart, exit);
-        where = IN_LOOP;
-        n += exit.n;
-        if (hart.stop) break;
+        cache.install(block); // the dispatcher runs it
         continue;
       }
       // Cold code, or a fetch from outside RAM (which the interpreter faults on): the
@@ -78,8 +78,9 @@ export function executeBlocks(hart: Hart, budget: number): number {
   } catch (e) {
     f64[S.INSTRET] -= folded;
     if (where === IN_BLOCK) {
-      h.pc = pc + block!.off[exit.n];
-      hart.localRetired = n + exit.n;
+      // The PC slot holds the start of the block that trapped.
+      h.pc = f64[S.PC] + exit.off;
+      hart.localRetired = n + i32[S.JIT_DONE] + exit.n;
     } else if (where === IN_INTERPRETER) {
       hart.localRetired += n; // the interpreter left h.pc and its own count
     } else {

@@ -1,0 +1,580 @@
+// Translation of a guest block into the body of a WebAssembly function (pc: f64) → i32.
+//
+// A block runs from its start through not-taken conditional branches (each a side exit) up to
+// and including the first JAL or JALR, stops before any instruction the interpreter must run
+// (CSR, SYSTEM, FENCE.I, anything illegal), and never crosses a 4 KiB page. Guest registers
+// live in i64 locals inside the block: loaded from the hart's block of the VM memory at entry,
+// stored back at every exit and before every call out (a call may trap, and the trap handler
+// reads registers from memory). Loads and stores probe the TLB in memory inline; a miss, a
+// page-crossing access or MMIO calls the slow path (slowPath.ts), which may throw a trap.
+//
+// The function stores the next pc in the PC slot and returns the instructions retired. The
+// semantics mirror interpreter.ts exactly; tests/unit/jitDifferential.test.ts checks it.
+
+import { COMPRESSED } from "../compressed.js";
+import * as S from "../hartState.js";
+import { Op, Type, WasmCode } from "./wasmCode.js";
+import { classify, Kind } from "./classify.js";
+
+/** Longest block translated: bounds the size of one generated function. */
+const MAX_INSTRUCTIONS = 64;
+
+/** Function indices of the module (imports first, then the module's own helpers). */
+// k: the instruction's index in the block | its byte offset << 8 (see slowPath.ts).
+export const FN_LOAD = 0; // (k, hi, lo, f3) → value in JIT_SCRATCH
+export const FN_STORE = 1; // (k, hi, lo, f3, value hi, value lo)
+export const FN_WIDE_JUMP = 2; // (k, hi, lo): jalr to an address no fetch can reach: throws
+export const FN_INTERPRET = 3; // (k, inst, raw, rdw): FP and atomics, run by the interpreter's code
+export const FN_MULHU = 4; // (i64, i64) → high 64 bits of the unsigned product
+
+const L_PC = 0;
+const L_PC64 = 1;
+const L_REG = 1; // x_r is local L_REG + r, r = 1..31
+const L_VA = 33;
+const L_VP = 34;
+const L_E = 35;
+const L_T = 36;
+const L_T2 = 37;
+/** The extra locals of a block function after the pc parameter. */
+export const BLOCK_LOCALS: [Type, number][] = [
+  [Type.I64, 34],
+  [Type.I32, 1],
+  [Type.I64, 2],
+];
+
+/** The instructions of a block: expanded 32-bit forms, raw encodings and byte offsets. */
+export interface Scan {
+  inst: number[];
+  raw: number[];
+  off: number[];
+  /** Byte length of the translated part. */
+  bytes: number;
+}
+
+/** Decodes the block at buffer offset `host` (guest page offset `pageOff`); empty when its first instruction is the interpreter's. */
+export function scan(u16: Uint16Array, host: number, pageOff: number): Scan {
+  const s: Scan = { inst: [], raw: [], off: [], bytes: 0 };
+  let d = 0;
+  while (s.inst.length < MAX_INSTRUCTIONS && pageOff + d < 4096) {
+    let raw = u16[(host + d) >>> 1];
+    let inst = raw;
+    let len = 2;
+    if ((raw & 3) === 3) {
+      if (pageOff + d + 4 > 4096) break; // straddles the page: the interpreter fetches it
+      raw = (raw | (u16[(host + d + 2) >>> 1] << 16)) >>> 0;
+      inst = raw;
+      len = 4;
+    } else {
+      inst = COMPRESSED[raw];
+      if (inst === 0) break;
+    }
+    const kind = classify(inst);
+    if (kind === Kind.Stop) break;
+    s.inst.push(inst);
+    s.raw.push(raw);
+    s.off.push(d);
+    d += len;
+    if (kind === Kind.Jump && (inst & 0x7f) !== 0x63) break; // JAL, JALR end it; branches exit at the side
+  }
+  s.bytes = d;
+  return s;
+}
+
+const regAddr = (r: number) => 8 * r;
+const PC_ADDR = 8 * S.PC;
+const SCRATCH_ADDR = 8 * S.JIT_SCRATCH;
+const STOP_ADDR = 4 * S.JIT_STOP;
+const MIN64 = -(2n ** 63n);
+const LOADS = [Op.I64Load8S, Op.I64Load16S, Op.I64Load32S, Op.I64Load, Op.I64Load8U, Op.I64Load16U, Op.I64Load32U];
+const STORES = [Op.I64Store8, Op.I64Store16, Op.I64Store32, Op.I64Store];
+
+/** Emits the body of one block's function; `state` is the buffer offset of the hart's block. */
+export function translate(s: Scan, state: number): WasmCode {
+  return new BlockWriter(s, state).write();
+}
+
+class BlockWriter {
+  private readonly c = new WasmCode();
+  /** Registers written so far along the block: stored back at every exit. */
+  private readonly dirty = new Set<number>();
+
+  constructor(
+    private readonly s: Scan,
+    private readonly state: number,
+  ) {}
+
+  write(): WasmCode {
+    const c = this.c;
+    c.get(L_PC).op(Op.I64TruncF64S).set(L_PC64);
+    for (const r of this.readRegisters())
+      c.i32(0)
+        .mem(Op.I64Load, this.state + regAddr(r))
+        .set(L_REG + r);
+    const n = this.s.inst.length;
+    let ended = false;
+    for (let i = 0; i < n && !ended; i++) ended = this.instruction(i);
+    if (!ended) this.exit(this.pcAt(n), n);
+    return c;
+  }
+
+  private readRegisters(): number[] {
+    const used = new Set<number>();
+    for (const inst of this.s.inst) {
+      const op = inst & 0x7f;
+      const rs1 = (inst >> 15) & 31;
+      const rs2 = (inst >> 20) & 31;
+      const rd = (inst >> 7) & 31;
+      if (op !== 0x37 && op !== 0x17 && op !== 0x6f) used.add(rs1);
+      if (op === 0x33 || op === 0x3b || op === 0x23 || op === 0x63) used.add(rs2);
+      // FP and atomics go through memory; rd is reloaded after them, and stored back at exits.
+      if (op === 0x2f || op === 0x07 || op === 0x27 || op >= 0x43) used.add(rd);
+    }
+    used.delete(0);
+    return [...used];
+  }
+
+  /** What a call out tells the slow path of instruction i. */
+  private k(i: number): number {
+    return i | (this.s.off[i] << 8);
+  }
+
+  /** Byte offset of instruction i (i = length: the end of the block). */
+  private offAt(i: number): number {
+    return i < this.s.inst.length ? this.s.off[i] : this.s.bytes;
+  }
+
+  /** Pushes the virtual pc of instruction i as an i64. */
+  private pcAt(i: number): () => void {
+    return () => this.c.get(L_PC64).i64(this.offAt(i)).op(Op.I64Add);
+  }
+
+  private read(r: number): void {
+    if (r === 0) this.c.i64(0);
+    else this.c.get(L_REG + r);
+  }
+
+  /** Pops an i64 into rd (x0 discards it). */
+  private writeRd(rd: number): void {
+    if (rd === 0) this.c.op(Op.Drop);
+    else {
+      this.c.set(L_REG + rd);
+      this.dirty.add(rd);
+    }
+  }
+
+  private spill(): void {
+    for (const r of this.dirty)
+      this.c
+        .i32(0)
+        .get(L_REG + r)
+        .mem(Op.I64Store, this.state + regAddr(r));
+  }
+
+  /** Stores registers and the next pc, returns `retired`. */
+  private exit(pc: () => void, retired: number): void {
+    this.spill();
+    this.c.i32(0);
+    pc();
+    this.c
+      .op(Op.F64ConvertI64S)
+      .mem(Op.F64Store, this.state + PC_ADDR)
+      .i32(retired)
+      .op(Op.Return);
+  }
+
+  /** After a call out: leave after instruction i when the hart was asked to stop. */
+  private stopCheck(i: number): void {
+    this.c
+      .i32(0)
+      .mem(Op.I32Load, this.state + STOP_ADDR)
+      .byte(Op.If)
+      .byte(Type.Void);
+    this.exit(this.pcAt(i + 1), i + 1);
+    this.c.op(Op.End);
+  }
+
+  /** Pushes the high and low 32 bits of local `l` as two i32. */
+  private halves(l: number): void {
+    this.c.get(l).i64(32).op(Op.I64ShrS).op(Op.I32WrapI64).get(l).op(Op.I32WrapI64);
+  }
+
+  /** One instruction; true when it ended the block. */
+  private instruction(i: number): boolean {
+    const c = this.c;
+    const inst = this.s.inst[i];
+    const raw = this.s.raw[i];
+    const rd = (inst >> 7) & 31;
+    const rs1 = (inst >> 15) & 31;
+    const rs2 = (inst >> 20) & 31;
+    const f3 = (inst >> 12) & 7;
+    const f7 = inst >>> 25;
+    const imm = inst >> 20;
+    switch (inst & 0x7f) {
+      case 0x13: {
+        this.read(rs1);
+        if (f3 === 1) c.i64(imm & 63).op(Op.I64Shl);
+        else if (f3 === 5) c.i64(imm & 63).op(inst >>> 26 === 0 ? Op.I64ShrU : Op.I64ShrS);
+        else if (f3 === 2 || f3 === 3)
+          c.i64(imm)
+            .op(f3 === 2 ? Op.I64LtS : Op.I64LtU)
+            .op(Op.I64ExtendI32U);
+        else c.i64(imm).op([Op.I64Add, 0, 0, 0, Op.I64Xor, 0, Op.I64Or, Op.I64And][f3]);
+        this.writeRd(rd);
+        return false;
+      }
+      case 0x33:
+        if (f7 === 1) this.mulDiv(f3, rs1, rs2);
+        else {
+          this.read(rs1);
+          this.read(rs2);
+          if (f7 === 0x20) c.op(f3 === 0 ? Op.I64Sub : Op.I64ShrS);
+          else if (f3 === 2 || f3 === 3) c.op(f3 === 2 ? Op.I64LtS : Op.I64LtU).op(Op.I64ExtendI32U);
+          else c.op([Op.I64Add, Op.I64Shl, 0, 0, Op.I64Xor, Op.I64ShrU, Op.I64Or, Op.I64And][f3]);
+        }
+        this.writeRd(rd);
+        return false;
+      case 0x1b:
+        this.read(rs1);
+        c.op(Op.I32WrapI64);
+        if (f3 === 0) c.i32(imm).op(Op.I32Add);
+        else c.i32(rs2).op(f3 === 1 ? Op.I32Shl : f7 === 0 ? Op.I32ShrU : Op.I32ShrS);
+        c.op(Op.I64ExtendI32S);
+        this.writeRd(rd);
+        return false;
+      case 0x3b:
+        if (f7 === 1) this.mulDivW(f3, rs1, rs2);
+        else {
+          this.read(rs1);
+          c.op(Op.I32WrapI64);
+          this.read(rs2);
+          c.op(Op.I32WrapI64);
+          if (f3 === 0) c.op(f7 === 0 ? Op.I32Add : Op.I32Sub);
+          else c.op(f3 === 1 ? Op.I32Shl : f7 === 0 ? Op.I32ShrU : Op.I32ShrS);
+        }
+        c.op(Op.I64ExtendI32S);
+        this.writeRd(rd);
+        return false;
+      case 0x37:
+        c.i64((inst & 0xfffff000) | 0);
+        this.writeRd(rd);
+        return false;
+      case 0x17:
+        this.pcAt(i)();
+        c.i64((inst & 0xfffff000) | 0).op(Op.I64Add);
+        this.writeRd(rd);
+        return false;
+      case 0x03:
+        this.load(i, rd, rs1, imm, f3);
+        return false;
+      case 0x23:
+        this.store(i, rs1, rs2, ((inst >> 25) << 5) | ((inst >> 7) & 31), f3);
+        return false;
+      case 0x63:
+        this.branch(i, rs1, rs2, f3, inst);
+        return false;
+      case 0x6f: {
+        const len = inst === raw ? 4 : 2;
+        const off =
+          ((inst >> 31) << 20) |
+          (((inst >> 12) & 0xff) << 12) |
+          (((inst >> 20) & 1) << 11) |
+          (((inst >> 21) & 0x3ff) << 1);
+        c.get(L_PC64)
+          .i64(this.offAt(i) + len)
+          .op(Op.I64Add);
+        this.writeRd(rd);
+        this.exit(
+          () =>
+            c
+              .get(L_PC64)
+              .i64(this.offAt(i) + off)
+              .op(Op.I64Add),
+          i + 1,
+        );
+        return true;
+      }
+      case 0x67:
+        this.jalr(i, rd, rs1, imm, inst === raw ? 4 : 2);
+        return true;
+      case 0x0f:
+        return false; // FENCE: one hart, sequentially consistent here
+      default:
+        // FP and atomics: the interpreter's code, through memory.
+        this.spill();
+        c.i32(this.k(i))
+          .i32(inst | 0)
+          .i32(raw | 0)
+          .i32(rd || 32)
+          .byte(Op.Call)
+          .u32(FN_INTERPRET);
+        if (rd !== 0)
+          c.i32(0)
+            .mem(Op.I64Load, this.state + regAddr(rd))
+            .set(L_REG + rd);
+        this.stopCheck(i);
+        return false;
+    }
+  }
+
+  /** The effective address rs1 + imm into L_VA. */
+  private address(rs1: number, imm: number): void {
+    this.read(rs1);
+    this.c.i64(imm).op(Op.I64Add).set(L_VA);
+  }
+
+  /**
+   * Pushes an i32 condition: the access of `size` bytes at L_VA hits the TLB set whose base
+   * is in the hart's slot `setSlot` and stays within its page; leaves the entry in L_E.
+   */
+  private probe(setSlot: number, size: number): void {
+    const c = this.c;
+    c.get(L_VA).i64(12).op(Op.I64ShrS).tee(L_VP);
+    c.op(Op.I32WrapI64).i32(255).op(Op.I32And).i32(4).op(Op.I32Shl);
+    c.i32(0)
+      .mem(Op.I32Load, this.state + 4 * setSlot)
+      .op(Op.I32Add)
+      .tee(L_E);
+    c.mem(Op.F64Load, 0).get(L_VP).op(Op.F64ConvertI64S).op(Op.F64Eq);
+    if (size > 1) {
+      c.get(L_VA)
+        .op(Op.I32WrapI64)
+        .i32(0xfff)
+        .op(Op.I32And)
+        .i32(4096 - size)
+        .op(Op.I32LeU)
+        .op(Op.I32And);
+    }
+  }
+
+  /** Pushes the buffer address of L_VA in the page of TLB entry L_E. */
+  private hostAddress(): void {
+    this.c.get(L_E).mem(Op.I32Load, 8).get(L_VA).op(Op.I32WrapI64).i32(0xfff).op(Op.I32And).op(Op.I32Add);
+  }
+
+  private load(i: number, rd: number, rs1: number, imm: number, f3: number): void {
+    const c = this.c;
+    this.address(rs1, imm);
+    this.probe(S.TLB_LOAD_SET, 1 << (f3 & 3));
+    // The slow path first: its stores of registers must not include rd before rd is written.
+    c.op(Op.I32Eqz).byte(Op.If).byte(Type.Void);
+    this.spill();
+    c.i32(this.k(i));
+    this.halves(L_VA);
+    c.i32(f3).byte(Op.Call).u32(FN_LOAD);
+    c.i32(0).mem(Op.I64Load, this.state + SCRATCH_ADDR);
+    this.writeRd(rd);
+    this.stopCheck(i);
+    c.op(Op.Else);
+    this.hostAddress();
+    c.mem(LOADS[f3], 0);
+    this.writeRd(rd);
+    c.op(Op.End);
+  }
+
+  private store(i: number, rs1: number, rs2: number, imm: number, f3: number): void {
+    const c = this.c;
+    this.address(rs1, imm);
+    this.probe(S.TLB_STORE_SET, 1 << f3);
+    c.byte(Op.If).byte(Type.Void);
+    this.hostAddress();
+    this.read(rs2);
+    c.mem(STORES[f3], 0);
+    c.op(Op.Else);
+    this.spill();
+    c.i32(this.k(i));
+    this.halves(L_VA);
+    c.i32(f3);
+    this.read(rs2);
+    c.set(L_T);
+    this.halves(L_T);
+    c.byte(Op.Call).u32(FN_STORE);
+    this.stopCheck(i);
+    c.op(Op.End);
+  }
+
+  private branch(i: number, rs1: number, rs2: number, f3: number, inst: number): void {
+    const c = this.c;
+    const off =
+      ((inst >> 31) << 12) | (((inst >> 7) & 1) << 11) | (((inst >> 25) & 0x3f) << 5) | (((inst >> 8) & 0xf) << 1);
+    this.read(rs1);
+    this.read(rs2);
+    const cmp = [Op.I64Eq, Op.I64Ne, 0, 0, Op.I64LtS, Op.I64GeS, Op.I64LtU, Op.I64GeU][f3];
+    c.op(cmp).byte(Op.If).byte(Type.Void);
+    this.exit(
+      () =>
+        c
+          .get(L_PC64)
+          .i64(this.offAt(i) + off)
+          .op(Op.I64Add),
+      i + 1,
+    );
+    c.op(Op.End);
+  }
+
+  private jalr(i: number, rd: number, rs1: number, imm: number, len: number): void {
+    const c = this.c;
+    // The target from rs1 before rd is written (rd may be rs1).
+    this.read(rs1);
+    c.tee(L_T2).i64(imm).op(Op.I64Add).i64(-2).op(Op.I64And).set(L_T);
+    c.get(L_PC64)
+      .i64(this.offAt(i) + len)
+      .op(Op.I64Add);
+    this.writeRd(rd);
+    // As the interpreter: a base of magnitude 2^53 or more cannot be fetched from.
+    c.get(L_T2)
+      .i64(2 ** 53)
+      .op(Op.I64Add)
+      .i64(2 ** 54)
+      .op(Op.I64GeU)
+      .byte(Op.If)
+      .byte(Type.Void);
+    this.spill();
+    c.i32(this.k(i));
+    this.halves(L_T);
+    c.byte(Op.Call).u32(FN_WIDE_JUMP);
+    c.op(Op.End);
+    this.exit(() => c.get(L_T), i + 1);
+  }
+
+  /** M extension, 64-bit: operands in L_T (rs1) and L_T2 (rs2), result pushed. */
+  private mulDiv(f3: number, rs1: number, rs2: number): void {
+    const c = this.c;
+    this.read(rs1);
+    c.set(L_T);
+    this.read(rs2);
+    c.set(L_T2);
+    const a = () => c.get(L_T);
+    const b = () => c.get(L_T2);
+    const ifI64 = () => c.byte(Op.If).byte(Type.I64);
+    switch (f3) {
+      case 0:
+        a();
+        b();
+        c.op(Op.I64Mul);
+        return;
+      case 1: // mulhu(a, b) - (a < 0 ? b : 0) - (b < 0 ? a : 0)
+      case 2: // mulhsu: mulhu(a, b) - (a < 0 ? b : 0)
+      case 3:
+        a();
+        b();
+        c.byte(Op.Call).u32(FN_MULHU);
+        if (f3 === 3) return;
+        b();
+        a();
+        c.i64(63).op(Op.I64ShrS).op(Op.I64And).op(Op.I64Sub);
+        if (f3 === 2) return;
+        a();
+        b();
+        c.i64(63).op(Op.I64ShrS).op(Op.I64And).op(Op.I64Sub);
+        return;
+      case 4:
+        b();
+        c.op(Op.I64Eqz);
+        ifI64();
+        c.i64(-1).op(Op.Else);
+        a();
+        c.i64(MIN64).op(Op.I64Eq);
+        b();
+        c.i64(-1).op(Op.I64Eq).op(Op.I32And);
+        ifI64();
+        c.i64(MIN64).op(Op.Else);
+        a();
+        b();
+        c.op(Op.I64DivS).op(Op.End).op(Op.End);
+        return;
+      case 5:
+        b();
+        c.op(Op.I64Eqz);
+        ifI64();
+        c.i64(-1).op(Op.Else);
+        a();
+        b();
+        c.op(Op.I64DivU).op(Op.End);
+        return;
+      default:
+        // rem, remu: a when b = 0 (wasm's rem_s gives 0 for MIN % -1, as RISC-V does).
+        b();
+        c.op(Op.I64Eqz);
+        ifI64();
+        a();
+        c.op(Op.Else);
+        a();
+        b();
+        c.op(f3 === 6 ? Op.I64RemS : Op.I64RemU).op(Op.End);
+    }
+  }
+
+  /** M extension, W forms: 32-bit operands, result pushed as i32 (the caller sign-extends). */
+  private mulDivW(f3: number, rs1: number, rs2: number): void {
+    const c = this.c;
+    this.read(rs1);
+    c.set(L_T);
+    this.read(rs2);
+    c.set(L_T2);
+    const a = () => c.get(L_T).op(Op.I32WrapI64);
+    const b = () => c.get(L_T2).op(Op.I32WrapI64);
+    const ifI32 = () => c.byte(Op.If).byte(Type.I32);
+    if (f3 === 0) {
+      a();
+      b();
+      c.op(Op.I32Mul);
+    } else if (f3 === 4) {
+      b();
+      c.op(Op.I32Eqz);
+      ifI32();
+      c.i32(-1).op(Op.Else);
+      a();
+      c.i32(-0x80000000).op(Op.I32Eq);
+      b();
+      c.i32(-1).op(Op.I32Eq).op(Op.I32And);
+      ifI32();
+      c.i32(-0x80000000).op(Op.Else);
+      a();
+      b();
+      c.op(Op.I32DivS).op(Op.End).op(Op.End);
+    } else if (f3 === 5) {
+      b();
+      c.op(Op.I32Eqz);
+      ifI32();
+      c.i32(-1).op(Op.Else);
+      a();
+      b();
+      c.op(Op.I32DivU).op(Op.End);
+    } else {
+      b();
+      c.op(Op.I32Eqz);
+      ifI32();
+      a();
+      c.op(Op.Else);
+      a();
+      b();
+      c.op(f3 === 6 ? Op.I32RemS : Op.I32RemU).op(Op.End);
+    }
+  }
+}
+
+/** Body of the module's mulhu helper: params a, b (i64); locals aL, aH, bL, bH, lh, hl (i64). */
+export function mulhuBody(): WasmCode {
+  const c = new WasmCode();
+  const [A, B, AL, AH, BL, BH, LH, HL] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const lo32 = (l: number) => c.get(l).i64(0xffffffff).op(Op.I64And);
+  const hi32 = (l: number) => c.get(l).i64(32).op(Op.I64ShrU);
+  lo32(A).set(AL);
+  hi32(A).set(AH);
+  lo32(B).set(BL);
+  hi32(B).set(BH);
+  c.get(AL).get(BH).op(Op.I64Mul).set(LH);
+  c.get(AH).get(BL).op(Op.I64Mul).set(HL);
+  // high = aH·bH + hi(lh) + hi(hl) + hi(hi(aL·bL) + lo(lh) + lo(hl))
+  c.get(AH).get(BH).op(Op.I64Mul);
+  hi32(LH);
+  c.op(Op.I64Add);
+  hi32(HL);
+  c.op(Op.I64Add);
+  c.get(AL).get(BL).op(Op.I64Mul).i64(32).op(Op.I64ShrU);
+  lo32(LH);
+  c.op(Op.I64Add);
+  lo32(HL);
+  c.op(Op.I64Add).i64(32).op(Op.I64ShrU).op(Op.I64Add);
+  return c;
+}
