@@ -1,12 +1,12 @@
 // `paravm elf FILE`: run a bare-metal RISC-V ELF and exit with its tohost verdict.
 
-import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { ElfError } from "../machine/elfLoader.js";
 import { runBareMetal } from "../vmm/bareMetal.js";
 import { describeTrapLoop } from "../vmm/trapLoop.js";
-import { parseSize } from "../util/size.js";
+import { formatSize } from "../util/size.js";
 import { UsageError } from "./usageError.js";
+import { parseOptions } from "./commandLine.js";
+import { integerOption, MAX_MEMORY, memoryOption, readInputFile, secondsOption } from "./optionValues.js";
 
 export const ELF_HELP = `Usage: paravm elf FILE [options]
 
@@ -17,8 +17,10 @@ or by writing the syscon (0x5555 pass, 0x3333 fail).
 
 Options:
   --max-instructions N   stop after N instructions and traps (exit status 3); default 1000000000
-  --memory SIZE          guest RAM, e.g. 64M, 1G; default 256M
-  --timeout S            stop a program still running after S seconds (exit status 124)
+  --memory SIZE          guest RAM, 4K..${formatSize(MAX_MEMORY)} (WebAssembly's 4 GiB cap), e.g. 64M,
+                         1G; default 256M
+  --timeout S            stop a program still running after S seconds, 0 < S <= 2147483
+                         (exit status 124)
   --stats                print the instruction count and speed to stderr
   -h, --help             this text
 
@@ -29,7 +31,7 @@ Exit status: 0 pass, 1 fail, 2 bad arguments or file, 3 instruction limit reache
 124 timeout, 126 stuck in a trap loop.`;
 
 export function elfCommand(args: string[]): number {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseOptions({
     args,
     allowPositionals: true,
     options: {
@@ -44,22 +46,12 @@ export function elfCommand(args: string[]): number {
     process.stdout.write(ELF_HELP + "\n");
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError("paravm elf takes exactly one FILE (see paravm elf --help)");
-  const max = values["max-instructions"] === undefined ? 1e9 : Number(values["max-instructions"]);
-  if (!Number.isSafeInteger(max) || max <= 0)
-    throw new UsageError(`--max-instructions wants a positive integer, not '${values["max-instructions"]}'`);
-  const memory = values.memory === undefined ? 256 * 1024 * 1024 : parseSize(values.memory);
-  if (memory === null || memory < 4096)
-    throw new UsageError(`--memory wants a size such as 64M, not '${values.memory}'`);
-  const timeout = values.timeout === undefined ? null : Number(values.timeout);
-  if (timeout !== null && !(timeout > 0))
-    throw new UsageError(`--timeout wants a positive number of seconds, not '${values.timeout}'`);
-  let file: Uint8Array;
-  try {
-    file = readFileSync(positionals[0]);
-  } catch (e) {
-    throw new UsageError(`cannot read ${positionals[0]}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  if (positionals.length !== 1)
+    throw new UsageError(`paravm elf takes one FILE, given ${positionals.length ? positionals.join(", ") : "none"}`);
+  const max = integerOption("max-instructions", values["max-instructions"], 1e9, 1, Number.MAX_SAFE_INTEGER);
+  const memory = memoryOption(values.memory, 256 * 1024 * 1024, 4096);
+  const timeout = secondsOption("timeout", values.timeout);
+  const file = readInputFile("", positionals[0]);
   const started = performance.now();
   let result;
   try {

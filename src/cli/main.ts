@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // paravm's command line.
 
-import { elfCommand } from "./elfCommand.js";
-import { runCommand } from "./runCommand.js";
+import { closest } from "./commandLine.js";
+import { ELF_HELP, elfCommand } from "./elfCommand.js";
+import { RUN_HELP, runCommand } from "./runCommand.js";
 import { UsageError } from "./usageError.js";
 
 const HELP = `paravm — a paravirtualizing RISC-V 64 hypervisor
@@ -13,39 +14,54 @@ Usage:
   paravm --version
   paravm help COMMAND`;
 
+const COMMANDS: Record<string, { run: (args: string[]) => number | Promise<number>; help: string }> = {
+  run: { run: runCommand, help: RUN_HELP },
+  elf: { run: elfCommand, help: ELF_HELP },
+};
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
-    case undefined:
     case "-h":
     case "--help":
-    case "help":
-      if (command === "help" && rest[0] === "elf") return elfCommand(["--help"]);
-      if (command === "help" && rest[0] === "run") return runCommand(["--help"]);
       process.stdout.write(HELP + "\n");
+      return 0;
+    case "help":
+      if (rest.length === 0) {
+        process.stdout.write(HELP + "\n");
+        return 0;
+      }
+      process.stdout.write(commandNamed(rest[0]).help + "\n");
       return 0;
     case "--version":
       process.stdout.write("paravm 0.1.0\n");
       return 0;
-    case "elf":
-      return elfCommand(rest);
-    case "run":
-      return runCommand(rest);
-    default:
-      throw new UsageError(`unknown command '${command}' (try paravm --help)`);
+    case undefined:
+      throw new UsageError("no command given: paravm run boots the default guest");
   }
+  return commandNamed(command).run(rest);
 }
 
-main(process.argv.slice(2)).then(
+function commandNamed(name: string) {
+  if (Object.hasOwn(COMMANDS, name)) return COMMANDS[name];
+  const guess = closest(name.replace(/^-+/, ""), Object.keys(COMMANDS));
+  throw new UsageError(`unknown command '${name}'${guess ? `; did you mean ${guess}?` : " (run, elf)"}`);
+}
+
+/** Where a user finds the valid forms: the command's own help, or paravm's. */
+function helpPointer(argv: string[]): string {
+  const command = argv[0] === "help" ? argv[1] : argv[0];
+  return command !== undefined && Object.hasOwn(COMMANDS, command) ? `paravm ${command} --help` : "paravm --help";
+}
+
+const argv = process.argv.slice(2);
+main(argv).then(
   (code) => {
     process.exitCode = code;
   },
   (e) => {
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      process.stderr.write(`paravm: ${(e as Error).message}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    throw e;
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`paravm: ${e.message.replace(/\s+/g, " ")} (see ${helpPointer(argv)})\n`);
+    process.exitCode = 2;
   },
 );

@@ -1,7 +1,6 @@
 // `paravm run`: boot a guest (by default the embedded Linux guest) in pv or full mode.
 
-import { existsSync, readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { existsSync, realpathSync } from "node:fs";
 import { DEFAULT_GUEST_DIR, readArtefact } from "../machine/guestArtefacts.js";
 import { ImageError, isLinuxImage, maybeGunzip } from "../machine/linuxImage.js";
 import { ElfError, isElf } from "../machine/elfLoader.js";
@@ -9,11 +8,23 @@ import { PLATFORM } from "../machine/platform.js";
 import { LayoutError } from "../vmm/bootLayout.js";
 import { describeTrapLoop } from "../vmm/trapLoop.js";
 import { type GuestMode, Vm, type VmEnd } from "../vmm/vm.js";
-import { parseSize } from "../util/size.js";
 import { attachTerminal } from "./terminal.js";
 import { FileBackend } from "../virtio/blk/fileBackend.js";
 import type { BlockBackend } from "../virtio/blk/backend.js";
 import { UsageError } from "./usageError.js";
+import { parseOptions } from "./commandLine.js";
+import {
+  appendOption,
+  integerOption,
+  MAX_APPEND_BYTES,
+  MAX_MEMORY,
+  memoryOption,
+  describeFileError,
+  readInputFile,
+  secondsOption,
+} from "./optionValues.js";
+import { formatSize } from "../util/size.js";
+import { FdtError } from "../machine/fdtParse.js";
 import { checkDistinctTags, openShare, parseShareSpec, type Share } from "../virtio/9p/share.js";
 import { parseNetSpec } from "../net/netSpec.js";
 import { UserNetwork } from "../net/userNetwork.js";
@@ -34,19 +45,24 @@ Options:
   --kernel FILE      Linux Image or S-mode ELF (at its physical addresses, entered at
                      its entry point); gzip accepted; default: the embedded guest's
   --initrd FILE      initramfs (gzip accepted); default: the embedded guest's
-  --append "ARGS"    kernel command line; default "console=hvc0 earlycon=sbi" (pv),
-                     "console=ttyS0" (full)
+  --append "ARGS"    kernel command line, at most ${MAX_APPEND_BYTES} bytes (what Linux reads);
+                     default "console=hvc0 earlycon=sbi" (pv), "console=ttyS0" (full)
   --mode pv|full     pv (default): the kernel enters S-mode and paravm serves SBI.
                      full: an M-mode firmware boots it on emulated CLINT and UART.
   --firmware FILE    full mode: the M-mode firmware (ELF or raw binary at 0x80000000);
                      default Debian's OpenSBI fw_dynamic. A bare-metal kernel (xv6) runs
                      here with no --kernel.
-  --dtb FILE         use this device tree instead of the generated one
-  --memory SIZE      guest RAM, e.g. 512M; default 256M
-  --cpus N           harts (run interleaved on one thread); default 1
+  --dtb FILE         use this device tree instead of the generated one; it is checked
+                     first (header, structure, a cpu, memory inside the guest RAM); its
+                     /chosen gets --append (if given) and the initrd's place, as in QEMU
+  --memory SIZE      guest RAM, 16M..${formatSize(MAX_MEMORY)}, e.g. 512M or 1.5G; default 256M. The cap is
+                     WebAssembly's: the VM's memory is one wasm32 Memory (4 GiB)
+  --cpus N           harts, 1..16 (run interleaved on one thread); default 1
   --disk FILE[,ro][,serial=ID]
                      a raw disk image as virtio-blk (repeatable: vda, vdb, …); ro makes
-                     guest writes fail; a writable image is locked (FILE.lock)
+                     guest writes fail; one paravm writes an image, or any number read
+                     it, never both (FILE.lock, FILE.rlock.PID; a dead holder's lock is
+                     taken over)
   --share HOSTDIR:TAG[,ro]
                      a host folder as virtio-9p (repeatable); in the guest:
                      mount -t 9p -o trans=virtio,version=9p2000.L TAG /mnt;
@@ -65,25 +81,19 @@ Options:
                      host program connects to PATH, sends "CONNECT P\n", reads "OK N\n",
                      and talks to guest port P; default PATH $TMPDIR/paravm-vsock-<pid>.sock
   --stats            at exit, print exits by cause with host time, and guest MIPS
-  --timeout S        end a guest still running after S seconds (exit status 124)
+  --timeout S        end a guest still running after S seconds, 0 < S <= 2147483
+                     (exit status 124)
   -h, --help         this text
 
-Console: stdin/stdout. In a terminal, raw mode; Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.
-Exit status: 0 guest powered off, 1 guest failure, 2 bad arguments or files, 124 timeout,
-126 a hart stuck in a trap loop (trap after trap at one pc, nothing retired).`;
-
-function readFile(path: string, what: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new UsageError(`cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-}
+Console: stdin/stdout. In a terminal, raw mode; Ctrl-A h lists the keys, Ctrl-A x ends the
+VM, Ctrl-A Ctrl-A sends Ctrl-A.
+Exit status: 0 guest powered off, 1 guest failure, 2 bad arguments or files (one line on
+stderr), 124 timeout, 126 a hart stuck in a trap loop (trap after trap at one pc, nothing
+retired).`;
 
 export async function runCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values } = parseOptions({
     args,
-    allowPositionals: true,
     options: {
       kernel: { type: "string" },
       initrd: { type: "string" },
@@ -106,18 +116,16 @@ export async function runCommand(args: string[]): Promise<number> {
     process.stdout.write(RUN_HELP + "\n");
     return 0;
   }
-  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}' (see paravm run --help)`);
   const mode = (values.mode ?? "pv") as GuestMode;
   if (mode !== "pv" && mode !== "full") throw new UsageError(`--mode must be pv or full, not '${values.mode}'`);
-  const memory = values.memory === undefined ? 256 * 1024 * 1024 : parseSize(values.memory);
-  if (memory === null || memory < 16 * 1024 * 1024)
-    throw new UsageError(`--memory wants a size of at least 16M, such as 512M, not '${values.memory}'`);
-  const cpus = values.cpus === undefined ? 1 : Number(values.cpus);
-  if (!Number.isInteger(cpus) || cpus < 1 || cpus > 16)
-    throw new UsageError(`--cpus wants 1..16, not '${values.cpus}'`);
-  const timeout = values.timeout === undefined ? null : Number(values.timeout);
-  if (timeout !== null && !(timeout > 0))
-    throw new UsageError(`--timeout wants a positive number of seconds, not '${values.timeout}'`);
+  const memory = memoryOption(values.memory, 256 * 1024 * 1024, 16 * 1024 * 1024);
+  const cpus = integerOption("cpus", values.cpus, 1, 1, 16);
+  const timeout = secondsOption("timeout", values.timeout);
+  // With --dtb and no --append, the tree's own bootargs stand (QEMU's way).
+  const defaultAppend = values.dtb ? "" : mode === "pv" ? "console=hvc0 earlycon=sbi" : "console=ttyS0";
+  const append = appendOption(values.append ?? defaultAppend);
+  const dtb = values.dtb ? readInputFile("dtb", values.dtb) : undefined;
+  checkDistinctDisks(values.disk ?? []);
 
   let kernel: Uint8Array | undefined;
   let initrd: Uint8Array | undefined;
@@ -126,12 +134,12 @@ export async function runCommand(args: string[]): Promise<number> {
     const bareMetal = mode === "full" && values.firmware !== undefined && values.kernel === undefined;
     if (!bareMetal) {
       kernel = maybeGunzip(
-        values.kernel ? readFile(values.kernel, "kernel") : readArtefact(DEFAULT_GUEST_DIR, "kernel"),
+        values.kernel ? readInputFile("kernel", values.kernel) : readArtefact(DEFAULT_GUEST_DIR, "kernel"),
         "kernel",
       );
       if (!isLinuxImage(kernel) && !isElf(kernel))
         throw new UsageError(`${values.kernel ?? "the default kernel"} is neither a RISC-V Linux Image nor an ELF`);
-      if (values.initrd) initrd = maybeGunzip(readFile(values.initrd, "initrd"), "initrd");
+      if (values.initrd) initrd = maybeGunzip(readInputFile("initrd", values.initrd), "initrd");
       else if (!values.kernel) initrd = readArtefact(DEFAULT_GUEST_DIR, "initrd");
     }
     if (mode === "full") {
@@ -139,7 +147,7 @@ export async function runCommand(args: string[]): Promise<number> {
       if (!values.firmware && !existsSync(fw)) {
         throw new UsageError(`no firmware for full mode: install Debian's opensbi package (${fw}) or give --firmware`);
       }
-      firmware = readFile(fw, "firmware");
+      firmware = readInputFile("firmware", fw);
     }
   } catch (e) {
     if (e instanceof ImageError) throw new UsageError(e.message);
@@ -175,8 +183,6 @@ export async function runCommand(args: string[]): Promise<number> {
     await closeAll(disks, nets, vsock);
     throw e;
   }
-  const append = values.append ?? (mode === "pv" ? "console=hvc0 earlycon=sbi" : "console=ttyS0");
-  const dtb = values.dtb ? readFile(values.dtb, "device tree") : undefined;
 
   const term = attachTerminal(
     (bytes) => vm?.pushInput(bytes),
@@ -207,6 +213,7 @@ export async function runCommand(args: string[]): Promise<number> {
           output: (b) => term.write(b),
         });
       } catch (e) {
+        if (e instanceof FdtError) throw new UsageError(`--dtb ${values.dtb}: ${e.message}`);
         if (e instanceof LayoutError || e instanceof ElfError || e instanceof ImageError)
           throw new UsageError(e.message);
         throw e;
@@ -217,6 +224,7 @@ export async function runCommand(args: string[]): Promise<number> {
     }
   } finally {
     if (timer) clearTimeout(timer);
+    term.endLine(); // paravm's messages and the host's prompt go below the guest's last line
     term.close();
     await closeAll(disks, nets, vsock);
   }
@@ -252,7 +260,26 @@ async function openDisk(spec: string): Promise<BlockBackend> {
   try {
     return await FileBackend.open(path, { readOnly, id });
   } catch (e) {
-    throw new UsageError(`--disk ${path}: ${(e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`--disk ${path}: ${code ? describeFileError(e) : (e as Error).message}`);
+  }
+}
+
+/** One image twice would be two disks writing one file; the lock would blame this very process. */
+function checkDistinctDisks(specs: string[]): void {
+  const seen = new Map<string, string>();
+  for (const spec of specs) {
+    const path = spec.split(",")[0];
+    let key = path;
+    try {
+      key = realpathSync(path);
+    } catch {
+      // A missing file fails when it is opened, with its own message.
+    }
+    const first = seen.get(key);
+    if (first !== undefined)
+      throw new UsageError(`--disk ${path} given twice${first === path ? "" : ` (also as ${first})`}`);
+    seen.set(key, path);
   }
 }
 

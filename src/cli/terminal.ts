@@ -1,10 +1,14 @@
-// The host side of the guest console: stdin/stdout. In a TTY, raw mode with QEMU's escape:
-// Ctrl-A x quits, Ctrl-A Ctrl-A sends one Ctrl-A. Through pipes, plain bytes both ways.
+// The host side of the guest console: stdin/stdout. In a TTY, raw mode with QEMU's escape
+// (consoleEscape.ts): Ctrl-A h lists the keys, Ctrl-A x ends the VM. Through pipes, plain
+// bytes both ways. paravm's own messages start on a line of their own, so that neither they
+// nor the host's prompt land after a guest's half-written line.
 
-const CTRL_A = 0x01;
+import { ConsoleEscape, ESCAPE_HELP } from "./consoleEscape.js";
 
 export interface Terminal {
   write(bytes: Uint8Array): void;
+  /** Ends the guest's line if it is unfinished, so that what follows starts at column 0. */
+  endLine(): void;
   close(): void;
 }
 
@@ -12,29 +16,35 @@ export function attachTerminal(onInput: (bytes: Uint8Array) => void, onQuit: () 
   const stdin = process.stdin;
   const tty = stdin.isTTY === true;
   if (tty) stdin.setRawMode(true);
-  let escape = false;
+  const escape = new ConsoleEscape();
+  let midLine = false;
+  const write = (bytes: Uint8Array) => {
+    if (bytes.length) midLine = bytes[bytes.length - 1] !== 0x0a;
+    process.stdout.write(bytes);
+  };
+  const say = (text: string) => {
+    endLine();
+    process.stdout.write(text.replaceAll("\n", "\r\n") + "\r\n");
+  };
+  const endLine = () => {
+    // Only on a terminal: through a pipe, stdout carries exactly what the guest wrote.
+    if (midLine && process.stdout.isTTY) process.stdout.write("\r\n");
+    midLine = false;
+  };
   const onData = (data: Buffer) => {
     if (!tty) return onInput(new Uint8Array(data));
-    const out: number[] = [];
-    for (const b of data) {
-      if (escape) {
-        escape = false;
-        if (b === 0x78 /* x */) return onQuit();
-        if (b === CTRL_A) out.push(CTRL_A);
-        continue;
-      }
-      if (b === CTRL_A) escape = true;
-      else out.push(b);
-    }
-    if (out.length) onInput(Uint8Array.from(out));
+    escape.feed(new Uint8Array(data), onInput, (command) => {
+      if (command === "help") return say(ESCAPE_HELP);
+      say("paravm: the VM was ended (Ctrl-A x)");
+      onQuit();
+    });
   };
   stdin.on("data", onData);
   stdin.on("end", onEnd);
   stdin.resume();
   return {
-    write: (bytes) => {
-      process.stdout.write(bytes);
-    },
+    write,
+    endLine,
     close: () => {
       stdin.off("data", onData);
       stdin.off("end", onEnd);

@@ -18,15 +18,21 @@ export interface Fdt {
   root: FdtNode;
 }
 
+/** A malformed device tree. */
+export class FdtError extends Error {}
+
 const utf8 = new TextDecoder("utf-8", { fatal: true });
+/** The newest layout this parser reads (version 17); a blob may claim a newer one if it stays compatible with it. */
+const FDT_VERSION = 17;
+const HEADER_BYTES = 40;
 
 export function parseFdt(dtb: Uint8Array): Fdt {
   const view = new DataView(dtb.buffer, dtb.byteOffset, dtb.byteLength);
   const u32 = (off: number): number => {
-    if (off < 0 || off + 4 > dtb.length) throw new Error(`fdt: read past the end at ${off}`);
+    if (off < 0 || off + 4 > dtb.length) throw new FdtError(`fdt: read past the end at ${off}`);
     return view.getUint32(off);
   };
-  if (dtb.length < 40 || u32(0) !== FDT_MAGIC) throw new Error("fdt: bad magic");
+  if (dtb.length < HEADER_BYTES || u32(0) !== FDT_MAGIC) throw new FdtError("fdt: bad magic");
   const total = u32(4);
   const offStruct = u32(8);
   const offStrings = u32(12);
@@ -34,14 +40,17 @@ export function parseFdt(dtb: Uint8Array): Fdt {
   const version = u32(20);
   const sizeStrings = u32(32);
   const sizeStruct = u32(36);
-  if (total > dtb.length) throw new Error("fdt: totalsize beyond the buffer");
-  if (version < 17) throw new Error(`fdt: version ${version} not supported`);
+  if (total > dtb.length) throw new FdtError("fdt: totalsize beyond the buffer");
+  if (version < FDT_VERSION) throw new FdtError(`fdt: version ${version} not supported`);
+  if (u32(24) > FDT_VERSION) throw new FdtError(`fdt: last compatible version ${u32(24)} is newer than ${FDT_VERSION}`);
+  if (offRsv < HEADER_BYTES || offRsv % 8 || offStruct < HEADER_BYTES || offStruct % 4 || offStrings < HEADER_BYTES)
+    throw new FdtError("fdt: a block overlaps the header or is misaligned");
   if (offStruct + sizeStruct > total || offStrings + sizeStrings > total)
-    throw new Error("fdt: block beyond totalsize");
+    throw new FdtError("fdt: block beyond totalsize");
 
   const reservations: Fdt["reservations"] = [];
   for (let off = offRsv; ; off += 16) {
-    if (off + 16 > total) throw new Error("fdt: unterminated reservation block");
+    if (off + 16 > total) throw new FdtError("fdt: unterminated reservation block");
     const address = (BigInt(u32(off)) << 32n) | BigInt(u32(off + 4));
     const size = (BigInt(u32(off + 8)) << 32n) | BigInt(u32(off + 12));
     if (address === 0n && size === 0n) break;
@@ -50,8 +59,12 @@ export function parseFdt(dtb: Uint8Array): Fdt {
 
   const cstring = (start: number, end: number): [string, number] => {
     const nul = dtb.subarray(start, end).indexOf(0);
-    if (nul < 0) throw new Error(`fdt: unterminated string at ${start}`);
-    return [utf8.decode(dtb.subarray(start, start + nul)), start + nul + 1];
+    if (nul < 0) throw new FdtError(`fdt: unterminated string at ${start}`);
+    try {
+      return [utf8.decode(dtb.subarray(start, start + nul)), start + nul + 1];
+    } catch {
+      throw new FdtError(`fdt: a name at ${start} is not UTF-8`);
+    }
   };
   const align4 = (n: number) => (n + 3) & ~3;
 
@@ -60,7 +73,7 @@ export function parseFdt(dtb: Uint8Array): Fdt {
   let root: FdtNode | null = null;
   let off = offStruct;
   for (;;) {
-    if (off + 4 > structEnd) throw new Error("fdt: structure block ends without FDT_END");
+    if (off + 4 > structEnd) throw new FdtError("fdt: structure block ends without FDT_END");
     const token = u32(off);
     off += 4;
     if (token === FDT_BEGIN_NODE) {
@@ -68,20 +81,20 @@ export function parseFdt(dtb: Uint8Array): Fdt {
       off = align4(next);
       const node: FdtNode = { name, props: {}, children: [] };
       if (stack.length) stack[stack.length - 1].children.push(node);
-      else if (root) throw new Error("fdt: more than one root node");
+      else if (root) throw new FdtError("fdt: more than one root node");
       else root = node;
       stack.push(node);
     } else if (token === FDT_END_NODE) {
-      if (!stack.pop()) throw new Error("fdt: FDT_END_NODE without a node");
+      if (!stack.pop()) throw new FdtError("fdt: FDT_END_NODE without a node");
     } else if (token === FDT_PROP) {
       const len = u32(off);
       const nameOff = u32(off + 4);
       off += 8;
-      if (off + len > structEnd) throw new Error("fdt: property value beyond the structure block");
-      if (nameOff >= sizeStrings) throw new Error("fdt: property name beyond the strings block");
+      if (off + len > structEnd) throw new FdtError("fdt: property value beyond the structure block");
+      if (nameOff >= sizeStrings) throw new FdtError("fdt: property name beyond the strings block");
       const [name] = cstring(offStrings + nameOff, offStrings + sizeStrings);
       const node = stack[stack.length - 1];
-      if (!node) throw new Error(`fdt: property ${name} outside a node`);
+      if (!node) throw new FdtError(`fdt: property ${name} outside a node`);
       node.props[name] = dtb.slice(off, off + len);
       off = align4(off + len);
     } else if (token === FDT_NOP) {
@@ -89,10 +102,10 @@ export function parseFdt(dtb: Uint8Array): Fdt {
     } else if (token === FDT_END) {
       break;
     } else {
-      throw new Error(`fdt: unknown token ${token} at ${off - 4}`);
+      throw new FdtError(`fdt: unknown token ${token} at ${off - 4}`);
     }
   }
-  if (!root || stack.length) throw new Error("fdt: unbalanced nodes");
+  if (!root || stack.length) throw new FdtError("fdt: unbalanced nodes");
   return { version, lastCompVersion: u32(24), bootCpuId: u32(28), reservations, root };
 }
 

@@ -25,6 +25,8 @@ import { Sbi } from "../hypervisor/sbi.js";
 import { HsmState, type SbiHost } from "../hypervisor/sbiTypes.js";
 import { MachineBus } from "../machine/bus.js";
 import { buildDeviceTree } from "../machine/deviceTree.js";
+import { checkDeviceTree } from "../machine/fdtCheck.js";
+import { withChosen } from "../machine/fdtChosen.js";
 import { elfExtent, isElf, loadElf, parseElf } from "../machine/elfLoader.js";
 import { parseKernel } from "../machine/kernelFile.js";
 import { VmMemory } from "../machine/memory.js";
@@ -203,21 +205,22 @@ export class Vm implements SbiHost {
     const at = (paddr: number) => paddr - this.mem.ramBase;
     kernel?.load(this.mem);
     if (cfg.initrd && layout.initrd) ram.set(cfg.initrd, at(layout.initrd.start));
-    const dtb =
-      cfg.dtb ??
-      buildDeviceTree({
-        mode: cfg.mode,
-        harts: cfg.cpus,
-        ramBase: this.mem.ramBase,
-        ramSize: this.mem.ramSize,
-        bootargs: cfg.append,
-        initrd: layout.initrd ?? undefined,
-        isa: HART_ISA,
-        timebaseHz: TIMEBASE_HZ,
-        virtioSlots: PLATFORM.virtio.slots,
-        stdout: pv ? "hvc" : "uart",
-      });
-    if (dtb.length > dtbSize) throw new Error(`the device tree (${dtb.length} bytes) is larger than ${dtbSize}`);
+    if (cfg.dtb) checkDeviceTree(cfg.dtb, { maxBytes: dtbSize, ramBase: this.mem.ramBase, ramSize: this.mem.ramSize });
+    const dtb = cfg.dtb
+      ? withChosen(cfg.dtb, { bootargs: cfg.append, initrd: layout.initrd ?? undefined })
+      : buildDeviceTree({
+          mode: cfg.mode,
+          harts: cfg.cpus,
+          ramBase: this.mem.ramBase,
+          ramSize: this.mem.ramSize,
+          bootargs: cfg.append,
+          initrd: layout.initrd ?? undefined,
+          isa: HART_ISA,
+          timebaseHz: TIMEBASE_HZ,
+          virtioSlots: PLATFORM.virtio.slots,
+          stdout: pv ? "hvc" : "uart",
+        });
+    if (dtb.length > dtbSize) throw new LayoutError(`the device tree (${dtb.length} bytes) is larger than ${dtbSize}`);
     ram.set(dtb, at(layout.dtb));
     if (pv) {
       if (!kernel) throw new Error("pv mode needs a kernel");
@@ -239,6 +242,10 @@ export class Vm implements SbiHost {
     } else {
       if (kernel && cfg.firmware.length > kernel.start - this.mem.ramBase)
         throw new LayoutError("the firmware overlaps the kernel");
+      if (cfg.firmware.length > layout.fwInfo - this.mem.ramBase)
+        throw new LayoutError(
+          `the firmware (${cfg.firmware.length} bytes) does not fit in ${this.mem.ramSize} bytes of RAM`,
+        );
       ram.set(cfg.firmware, 0);
     }
     // struct fw_dynamic_info { magic, version, next_addr, next_mode, options, boot_hart }

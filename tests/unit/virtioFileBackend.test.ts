@@ -35,19 +35,40 @@ test("file backend: read, write, write zeroes, flush; size and id from the file"
     assert.equal(bytes[2048], 0x33);
   }));
 
-test("file backend: one writer at a time (IMAGE.lock with the pid); readers are free", () =>
+test("file backend: one writer at a time (IMAGE.lock with the pid)", () =>
   withImage(async (path) => {
     const first = await FileBackend.open(path);
     assert.equal((await readFile(`${path}.lock`, "utf8")).trim(), String(process.pid));
-    await assert.rejects(FileBackend.open(path), /in use by process/);
-    const reader = await FileBackend.open(path, { readOnly: true, id: "ro" });
-    assert.equal(reader.readOnly, true);
-    await assert.rejects(reader.write(0, new Uint8Array(1)), /read-only/);
-    await reader.close();
+    await assert.rejects(FileBackend.open(path), /in use by this paravm/);
     await first.close();
     assert.equal(existsSync(`${path}.lock`), false, "closing removes the lock");
     const second = await FileBackend.open(path);
     await second.close();
+  }));
+
+test("file backend: readers share an image, but not with a writer (QEMU's shared 'write' lock)", () =>
+  withImage(async (path) => {
+    const reader = await FileBackend.open(path, { readOnly: true, id: "ro" });
+    assert.equal(reader.readOnly, true);
+    assert.equal(existsSync(`${path}.rlock.${process.pid}`), true);
+    await assert.rejects(reader.write(0, new Uint8Array(1)), /read-only/);
+    await writeFile(`${path}.rlock.1`, "1\n"); // a reader that runs: pid 1 always does
+    await assert.rejects(FileBackend.open(path), /open read-only in process 1/);
+    assert.equal(existsSync(`${path}.lock`), false, "a refused writer leaves no lock");
+    await rm(`${path}.rlock.1`);
+    await reader.close();
+    assert.equal(existsSync(`${path}.rlock.${process.pid}`), false, "closing removes the read lock");
+    await writeFile(`${path}.lock`, "1\n"); // a writer that runs
+    await assert.rejects(FileBackend.open(path, { readOnly: true }), /being written by process 1.*shared "write" lock/);
+    assert.equal(existsSync(`${path}.rlock.${process.pid}`), false, "a refused reader leaves no lock");
+  }));
+
+test("file backend: the lock of a reader that was killed is taken over", () =>
+  withImage(async (path) => {
+    await writeFile(`${path}.rlock.2147483646`, "2147483646\n");
+    const disk = await FileBackend.open(path);
+    assert.equal(existsSync(`${path}.rlock.2147483646`), false);
+    await disk.close();
   }));
 
 test("file backend: a stale lock (its process is gone) is taken over; an empty one is not", () =>

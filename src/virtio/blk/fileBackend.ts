@@ -1,11 +1,11 @@
 // A raw disk image in a host file, through fs.promises so that host I/O never blocks the
-// guest. Writable opens hold IMAGE.lock (see fileLock.ts) so two VMs never write one image.
+// guest. Opens hold a lock (see fileLock.ts): one VM writes an image, or any number read it.
 // The disk's size is the file's size when opened.
 
 import { open, type FileHandle } from "node:fs/promises";
 import { basename } from "node:path";
 import type { BlockBackend } from "./backend.js";
-import { acquireLock, releaseLock } from "./fileLock.js";
+import { acquireLock, acquireReadLock, releaseLock } from "./fileLock.js";
 
 export interface FileBackendOptions {
   readOnly?: boolean;
@@ -28,7 +28,7 @@ export class FileBackend implements BlockBackend {
 
   static async open(path: string, options: FileBackendOptions = {}): Promise<FileBackend> {
     const readOnly = options.readOnly ?? false;
-    const lockPath = readOnly ? null : await acquireLock(path);
+    const lockPath = readOnly ? await acquireReadLock(path) : await acquireLock(path);
     let file: FileHandle | null = null;
     try {
       file = await open(path, readOnly ? "r" : "r+");
