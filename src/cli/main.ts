@@ -10,6 +10,7 @@ const HELP = `paravm — a paravirtualizing RISC-V 64 hypervisor
 
 Usage:
   paravm run [options]                     boot a guest (default: the embedded Linux guest)
+  paravm [options]                         the same as paravm run [options]
   paravm elf FILE [--max-instructions N]   run a bare-metal ELF (riscv-tests tohost convention)
   paravm --version
   paravm help COMMAND`;
@@ -37,8 +38,9 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write("paravm 0.1.0\n");
       return 0;
     case undefined:
-      throw new UsageError("no command given: paravm run boots the default guest");
+      return commandNamed("run").run([]); // `npx paravm` boots the embedded default guest, as `paravm run`
   }
+  if (command.startsWith("-")) return commandNamed("run").run(argv); // `paravm --memory 1G`: options of run
   return commandNamed(command).run(rest);
 }
 

@@ -1,6 +1,6 @@
 // The npm package as a user gets it: `npm pack` in a fresh copy of the repository (no dist/,
 // as in a clone), the tarball installed without the network into an empty folder, and
-// `npx paravm run` booting the embedded default guest to a shell that answers a command.
+// `npx paravm` booting the embedded default guest to a shell that answers a command.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -29,7 +29,7 @@ function npm(args: string[], cwd: string): string {
   return r.stdout;
 }
 
-test("npm pack from a clone gives a package that installs offline and boots with npx paravm run", async () => {
+test("npm pack from a clone gives a package that installs offline and boots with npx paravm", async () => {
   const top = mkdtempSync(join(tmpdir(), "paravm-pack-"));
   try {
     const clone = join(top, "clone");
@@ -52,7 +52,7 @@ test("npm pack from a clone gives a package that installs offline and boots with
     assert.ok(existsSync(join(app, "node_modules", "paravm", "LICENSE")), "the package has no LICENSE");
 
     const vm = new GuestShell(
-      spawn("npx", ["--offline", "paravm", "run", "--timeout", "300"], {
+      spawn("npx", ["--offline", "paravm", "--timeout", "300"], {
         cwd: app,
         env: npmEnv(),
         stdio: ["pipe", "pipe", "pipe"],

@@ -157,7 +157,6 @@ const cases: Array<[string[], RegExp, string]> = [
   [["rn"], /unknown command 'rn'; did you mean run\?/, "paravm --help"],
   [["frobnicate"], /unknown command 'frobnicate' \(run, elf\)/, "paravm --help"],
   [["help", "frobnicate"], /unknown command 'frobnicate'/, "paravm --help"],
-  [[], /no command given: paravm run boots the default guest/, "paravm --help"],
 ];
 
 for (const [args, hint, help] of cases) {
