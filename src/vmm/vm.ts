@@ -94,6 +94,8 @@ export class Vm implements SbiHost {
   private readonly shares: VirtioP9[];
   private readonly nets: VirtioNet[];
   private readonly vsock: VirtioVsock | null;
+  /** The virtio-mmio slots in use, polled every round for their deferred work. */
+  private readonly transports: VirtioMmio[] = [];
   /**
    * Where input goes: the console the guest last wrote to (its /dev/console, after boot). Not
    * the virtio console before the guest wrote to it: Linux drops input that reaches the port
@@ -183,6 +185,7 @@ export class Vm implements SbiHost {
         if (level) this.wake?.(); // a completion from host I/O ends an idle sleep
       });
       this.bus.map(base, VIRTIO_MMIO_SIZE, transport);
+      this.transports.push(transport);
     }
   }
 
@@ -444,6 +447,7 @@ export class Vm implements SbiHost {
     this.clint?.update();
     this.rtc.update();
     this.routeInput();
+    for (const t of this.transports) t.poll();
   }
 
   /**
@@ -473,6 +477,8 @@ export class Vm implements SbiHost {
       const c = this.clint.update();
       if (c < next) next = c;
     }
+    // Device work left over from the last round: the next round does it, once the event loop ran.
+    if (this.transports.some((t) => t.hasDeferred)) return new Promise((r) => setImmediate(r));
     if (this.input.size > 0) {
       if (this.activeConsole === "sbi") return; // the guest polls for it
       // Input the UART can take now is work, not a reason to wait: the next round hands it over

@@ -21,10 +21,17 @@ export const DESC_WRITE = 2;
 export const DESC_INDIRECT = 4;
 
 export class FakeGuest {
-  readonly bytes = new Uint8Array(RAM_SIZE);
-  readonly mem = new ArrayGuestMemory(RAM_BASE, this.bytes);
-  readonly view = new DataView(this.bytes.buffer);
+  readonly bytes: Uint8Array;
+  readonly mem: ArrayGuestMemory;
+  readonly view: DataView;
   private next = DATA_BASE;
+
+  /** RAM_SIZE bytes of RAM by default; a benchmark may ask for more. */
+  constructor(readonly size = RAM_SIZE) {
+    this.bytes = new Uint8Array(size);
+    this.mem = new ArrayGuestMemory(RAM_BASE, this.bytes);
+    this.view = new DataView(this.bytes.buffer);
+  }
 
   w8(addr: number, v: number): void {
     this.view.setUint8(addr - RAM_BASE, v);
@@ -66,7 +73,7 @@ export class FakeGuest {
   alloc(length: number, fill?: Uint8Array): number {
     const addr = this.next;
     this.next += Math.ceil(Math.max(length, 1) / 16) * 16;
-    if (this.next > RAM_BASE + RAM_SIZE) throw new Error("fake guest out of RAM");
+    if (this.next > RAM_BASE + this.size) throw new Error("fake guest out of RAM");
     if (fill) this.write(addr, fill);
     return addr;
   }
