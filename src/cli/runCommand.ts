@@ -184,6 +184,7 @@ export async function runCommand(args: string[]): Promise<number> {
     () => {},
   );
   let vm: Vm | null = null;
+  term.onDrain(() => vm?.outputDrained());
   let timedOut = false;
   const timer = timeout === null ? null : setTimeout(() => ((timedOut = true), vm?.stop()), timeout * 1000);
   const started = performance.now();
@@ -205,6 +206,7 @@ export async function runCommand(args: string[]): Promise<number> {
           nets,
           vsock,
           output: (b) => term.write(b),
+          outputFull: () => term.full(),
         });
       } catch (e) {
         if (e instanceof LayoutError || e instanceof ElfError || e instanceof ImageError)

@@ -5,6 +5,10 @@ const CTRL_A = 0x01;
 
 export interface Terminal {
   write(bytes: Uint8Array): void;
+  /** stdout holds more than its high-water mark: the writer should wait for `onDrain`. */
+  full(): boolean;
+  /** Calls `listener` each time stdout drained. */
+  onDrain(listener: () => void): void;
   close(): void;
 }
 
@@ -28,6 +32,7 @@ export function attachTerminal(onInput: (bytes: Uint8Array) => void, onQuit: () 
     }
     if (out.length) onInput(Uint8Array.from(out));
   };
+  const drainListeners: (() => void)[] = [];
   stdin.on("data", onData);
   stdin.on("end", onEnd);
   stdin.resume();
@@ -35,7 +40,13 @@ export function attachTerminal(onInput: (bytes: Uint8Array) => void, onQuit: () 
     write: (bytes) => {
       process.stdout.write(bytes);
     },
+    full: () => process.stdout.writableNeedDrain,
+    onDrain: (listener) => {
+      process.stdout.on("drain", listener);
+      drainListeners.push(listener);
+    },
     close: () => {
+      for (const l of drainListeners.splice(0)) process.stdout.off("drain", l);
       stdin.off("data", onData);
       stdin.off("end", onEnd);
       if (tty) stdin.setRawMode(false);
