@@ -190,6 +190,7 @@ export async function runCommand(args: string[]): Promise<number> {
     () => {},
   );
   let vm: Vm | null = null;
+  term.onDrain(() => vm?.outputDrained());
   let timedOut = false;
   const timer = timeout === null ? null : setTimeout(() => ((timedOut = true), vm?.stop()), timeout * 1000);
   const started = performance.now();
@@ -211,6 +212,7 @@ export async function runCommand(args: string[]): Promise<number> {
           nets,
           vsock,
           output: (b) => term.write(b),
+          outputFull: () => term.full(),
         });
       } catch (e) {
         if (e instanceof FdtError) throw new UsageError(`--dtb ${values.dtb}: ${e.message}`);

@@ -9,6 +9,10 @@ export interface Terminal {
   write(bytes: Uint8Array): void;
   /** Ends the guest's line if it is unfinished, so that what follows starts at column 0. */
   endLine(): void;
+  /** stdout holds more than its high-water mark: the writer should wait for `onDrain`. */
+  full(): boolean;
+  /** Calls `listener` each time stdout drained. */
+  onDrain(listener: () => void): void;
   close(): void;
 }
 
@@ -39,13 +43,20 @@ export function attachTerminal(onInput: (bytes: Uint8Array) => void, onQuit: () 
       onQuit();
     });
   };
+  const drainListeners: (() => void)[] = [];
   stdin.on("data", onData);
   stdin.on("end", onEnd);
   stdin.resume();
   return {
     write,
     endLine,
+    full: () => process.stdout.writableNeedDrain,
+    onDrain: (listener) => {
+      process.stdout.on("drain", listener);
+      drainListeners.push(listener);
+    },
     close: () => {
+      for (const l of drainListeners.splice(0)) process.stdout.off("drain", l);
       stdin.off("data", onData);
       stdin.off("end", onEnd);
       if (tty) stdin.setRawMode(false);

@@ -6,6 +6,11 @@
 // and OE only arises in loopback mode, where the guest itself can overfill the FIFO.
 // There is no timer: the receive "character timeout" (IIR 0x0C) is reported at once when data
 // sits below the FIFO trigger level, as if the four character times had already passed.
+//
+// The host side can be full (stdout to a pipe nobody reads fast enough): then LSR stops saying
+// THRE/TEMT and no THRE interrupt is raised, so a driver waits, as for a slow line, and
+// hostDrained() raises the THRE interrupt owed once the host can take more. A byte written
+// anyway still goes out (the VM stops the harts if that goes on, see Vm.outputStalled).
 
 import type { MmioDevice } from "./device.js";
 
@@ -60,12 +65,25 @@ export class Uart16550 implements MmioDevice {
     thrIpending: 0,
     /** The level last given to `irq`. */
     irqLine: 0,
+    /** 1 when a THRE interrupt is owed for when the host side drains. */
+    txWaiting: 0,
   };
 
   constructor(
     private readonly output: (byte: number) => void,
     private readonly irq: (level: boolean) => void = () => {},
+    /** Whether the host side cannot take more output now (Node: stdout's `writableNeedDrain`). */
+    private readonly hostFull: () => boolean = () => false,
   ) {}
+
+  /** The host side may have drained: the THRE interrupt withheld while it was full comes now. */
+  hostDrained(): void {
+    const s = this.state;
+    if (!s.txWaiting || this.hostFull()) return;
+    s.txWaiting = 0;
+    if (s.ier & IER_ETBEI) s.thrIpending = 1;
+    this.updateIrq();
+  }
 
   /** Offers input bytes; returns how many were taken (the rest must be offered again later). */
   receive(bytes: Uint8Array): number {
@@ -184,8 +202,11 @@ export class Uart16550 implements MmioDevice {
     } else {
       this.output(value);
     }
-    // The byte left at once: THR is empty again, which re-arms the THRE interrupt.
-    s.thrIpending = s.ier & IER_ETBEI ? 1 : 0;
+    // The byte left at once: THR is empty again, which re-arms the THRE interrupt; unless the
+    // host is full, and then hostDrained() raises it.
+    const full = this.hostFull();
+    if (full) s.txWaiting = 1;
+    s.thrIpending = s.ier & IER_ETBEI && !full ? 1 : 0;
   }
 
   private writeFcr(value: number): void {
@@ -218,7 +239,8 @@ export class Uart16550 implements MmioDevice {
 
   private lsr(): number {
     const s = this.state;
-    return (s.rxCount ? LSR_DR : 0) | s.lsrErrors | LSR_THRE | LSR_TEMT;
+    const empty = this.hostFull() ? 0 : LSR_THRE | LSR_TEMT;
+    return (s.rxCount ? LSR_DR : 0) | s.lsrErrors | empty;
   }
 
   /** The highest-priority pending interrupt, in the 16550's order. */

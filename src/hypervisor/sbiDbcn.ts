@@ -3,6 +3,8 @@
 import { type SbiHost, type SbiRet, SBI_ERR_INVALID_PARAM, SBI_ERR_NOT_SUPPORTED, fail, ok } from "./sbiTypes.js";
 
 export const EID_DBCN = 0x4442434e;
+/** Bytes one console_write/console_read moves at most (the guest loops for the rest). */
+export const MAX_MOVE = 64 * 1024;
 
 function physical(lo: bigint, hi: bigint): number | null {
   const addr = (BigInt.asUintN(64, hi) << 64n) | BigInt.asUintN(64, lo);
@@ -20,7 +22,10 @@ export function sbiDbcn(host: SbiHost, fid: number, a: bigint[]): SbiRet {
       // The whole buffer must be RAM; one call moves a bounded share of it (the guest loops).
       if (addr === null || n > BigInt(Number.MAX_SAFE_INTEGER) || !host.ram(addr, Number(n)))
         return fail(SBI_ERR_INVALID_PARAM);
-      const len = Number(n > 1n << 20n ? 1n << 20n : n);
+      // While the host side is full nothing is written ("may do partial/no writes"): the
+      // guest retries, and host memory does not fill with output nobody reads.
+      if (fid === 0 && host.consoleFull()) return ok(0);
+      const len = Number(n > BigInt(MAX_MOVE) ? BigInt(MAX_MOVE) : n);
       const mem = host.ram(addr, len);
       if (!mem) return fail(SBI_ERR_INVALID_PARAM);
       if (fid === 0) {

@@ -45,6 +45,8 @@ export interface SbiHost {
   /** Programs the S-mode timer of a hart (absolute time; all ones disarms). */
   setTimer(hart: number, deadline: bigint): void;
   consoleWrite(bytes: Uint8Array): void;
+  /** The host side of the console is full: DBCN console_write takes nothing until it drains. */
+  consoleFull(): boolean;
   /** Up to max bytes of console input that are waiting (possibly none). */
   consoleRead(max: number): Uint8Array;
   /** SRST: type 0 shutdown, 1 cold reboot, 2 warm reboot; reason 0 none, 1 failure. */

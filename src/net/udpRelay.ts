@@ -1,6 +1,8 @@
 // UDP from the guest to the gateway (10.0.2.2:P) goes to the host's 127.0.0.1:P through one
 // dgram socket per guest source port, and what comes back to that socket returns to the guest
-// as from 10.0.2.2. Bindings idle for a minute are closed; their number is bounded.
+// as from 10.0.2.2. Bindings idle for a minute are closed; their number is bounded. Datagrams
+// the host has not sent yet (before the socket is bound, or while the kernel's buffer is full)
+// are bounded per binding; past that they are dropped and counted, as a busy network would.
 
 import { createSocket, type Socket } from "node:dgram";
 import type { Counters } from "./counters.js";
@@ -8,10 +10,14 @@ import type { Counters } from "./counters.js";
 /** The largest UDP payload one unfragmented frame carries: 1514 − 14 − 20 − 8. */
 export const MAX_UDP_PAYLOAD = 1472;
 const IDLE_MS = 60_000;
+/** Bytes of datagrams one binding holds that the host has not sent yet. */
+export const MAX_QUEUED_BYTES = 256 * 1024;
 
 interface Binding {
   socket: Socket;
   timer: NodeJS.Timeout;
+  /** Bytes handed to socket.send whose callback has not run yet. */
+  queued: number;
 }
 
 /** A datagram for the guest: from the gateway's `srcPort` to the guest's `dstPort`. */
@@ -41,8 +47,11 @@ export class UdpRelay {
       b = this.bind(guestPort);
     }
     b.timer.refresh();
+    if (b.queued + payload.length > MAX_QUEUED_BYTES) return void this.counters.count("udp dropped (host busy)");
     this.counters.count("udp relayed to host");
-    b.socket.send(payload, dstPort, this.hostAddress);
+    const binding = b;
+    binding.queued += payload.length;
+    b.socket.send(payload, dstPort, this.hostAddress, () => (binding.queued -= payload.length));
   }
 
   private bind(guestPort: number): Binding {
@@ -60,7 +69,7 @@ export class UdpRelay {
     socket.unref();
     const timer = setTimeout(() => this.unbind(guestPort), IDLE_MS);
     timer.unref();
-    const b = { socket, timer };
+    const b = { socket, timer, queued: 0 };
     this.bindings.set(guestPort, b);
     return b;
   }

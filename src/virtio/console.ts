@@ -5,9 +5,18 @@
 //
 // Input the guest has no buffers for yet waits in the state (no loss) and goes out as soon as
 // the driver adds receive buffers.
+//
+// Output respects the host side: while `hostFull()` says the sink cannot take more (a pipe whose
+// reader is slow, Node's write() having returned false), no transmit chain is taken; they stay
+// in the ring, the guest's writes wait, and `resumeOutput()` (called by the VM once the sink
+// drained) serves them on the next turn. A chain gives the host at most MAX_CHAIN_BYTES (Linux
+// sends at most 32 KiB from a write() and a pipe's worth from splice); bytes past that, which
+// only a chain of aliasing descriptors reaches, are dropped and counted. A turn copies at most
+// the transport's budget.
 
 import { gather, scatter } from "./chainBuffers.js";
-import { featureBit, type VirtioDevice, type VirtioHost } from "./virtioDevice.js";
+import { serveChains } from "./serveChains.js";
+import { featureBit, type VirtioDevice, type VirtioHost, type WorkBudget } from "./virtioDevice.js";
 
 export const VIRTIO_CONSOLE_F_SIZE = 0;
 const RECEIVEQ = 0;
@@ -15,6 +24,19 @@ const TRANSMITQ = 1;
 const QUEUE_SIZE = 128;
 /** struct virtio_console_config: cols u16, rows u16, max_nr_ports u32, emerg_wr u32. */
 const CONFIG_SIZE = 12;
+/** Output taken from one transmit chain. */
+export const MAX_CHAIN_BYTES = 64 * 1024;
+
+export interface ConsoleState {
+  /** Host input not yet delivered. */
+  pending: Uint8Array;
+  cols: number;
+  rows: number;
+  /** 1 while transmit chains are held back because the host sink is full. */
+  txBlocked: number;
+  /** Output bytes dropped from chains longer than MAX_CHAIN_BYTES. */
+  txTruncated: number;
+}
 
 export interface ConsoleSize {
   cols: number;
@@ -26,16 +48,24 @@ export class VirtioConsole implements VirtioDevice {
   readonly deviceId = 3;
   readonly features: bigint;
   readonly queueSizes = [QUEUE_SIZE, QUEUE_SIZE];
-  readonly state: { pending: Uint8Array; cols: number; rows: number };
+  readonly state: ConsoleState;
   private host: VirtioHost | null = null;
 
   constructor(
     /** Bytes the guest transmitted (a copy, the callback may keep it). */
     private readonly output: (bytes: Uint8Array) => void,
     size?: ConsoleSize,
+    /** Whether the host sink is full (Node: `writableNeedDrain`); output waits while it is. */
+    private readonly hostFull: () => boolean = () => false,
   ) {
     this.features = size ? featureBit(VIRTIO_CONSOLE_F_SIZE) : 0n;
-    this.state = { pending: new Uint8Array(0), cols: size?.cols ?? 0, rows: size?.rows ?? 0 };
+    this.state = {
+      pending: new Uint8Array(0),
+      cols: size?.cols ?? 0,
+      rows: size?.rows ?? 0,
+      txBlocked: 0,
+      txTruncated: 0,
+    };
   }
 
   attach(host: VirtioHost): void {
@@ -75,13 +105,22 @@ export class VirtioConsole implements VirtioDevice {
     this.host?.configChanged();
   }
 
-  notify(queue: number): void {
+  notify(queue: number, budget: WorkBudget): boolean {
     if (queue === RECEIVEQ) this.deliver();
-    else if (queue === TRANSMITQ) this.transmit();
+    else if (queue === TRANSMITQ) return this.transmit(budget);
+    return false;
+  }
+
+  /** The host sink may have drained: held-back output goes out on the next turn. */
+  resumeOutput(): void {
+    if (this.state.txBlocked === 0 || this.hostFull()) return;
+    this.state.txBlocked = 0;
+    this.host?.defer(TRANSMITQ);
   }
 
   reset(): void {
     // Pending input stays: it was typed for the guest and goes out once the driver is back.
+    this.state.txBlocked = 0;
   }
 
   private deliver(): void {
@@ -100,17 +139,26 @@ export class VirtioConsole implements VirtioDevice {
     if (used) host.usedBuffers(RECEIVEQ);
   }
 
-  private transmit(): void {
-    const host = this.host;
-    if (!host) return;
-    const q = host.queue(TRANSMITQ);
-    let used = false;
-    for (let chain = q.pop(); chain; chain = q.pop()) {
-      const bytes = gather(chain.readable, 0, chain.readableLength);
-      q.push(chain, 0);
-      used = true;
-      if (bytes.length) this.output(bytes);
-    }
-    if (used) host.usedBuffers(TRANSMITQ);
+  /** Returns true when it stopped on the budget with chains possibly left. */
+  private transmit(budget: WorkBudget): boolean {
+    if (!this.host) return false;
+    const blocked = () => {
+      if (this.hostFull()) this.state.txBlocked = 1;
+      return this.state.txBlocked === 1;
+    };
+    return serveChains(
+      this.host,
+      TRANSMITQ,
+      budget,
+      (chain, q) => {
+        const n = Math.min(chain.readableLength, MAX_CHAIN_BYTES);
+        const bytes = gather(chain.readable, 0, n);
+        this.state.txTruncated += chain.readableLength - n;
+        q.push(chain, 0);
+        if (bytes.length) this.output(bytes);
+        return n;
+      },
+      blocked,
+    );
   }
 }

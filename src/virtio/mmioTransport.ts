@@ -17,6 +17,11 @@
 //   error for it and Linux never does it.
 // - DEVICE_NEEDS_RESET stops every queue, sets status bit 0x40 and, after DRIVER_OK, raises a
 //   configuration-change interrupt (§2.1.2).
+// - A notification is served inside the guest's store, within a per-turn allowance of host work
+//   (TURN_BUDGET_BYTES) shared by the slot's queues. What does not fit is deferred: the queue's
+//   bit in `state.deferred` (plain data, so a snapshot keeps it), served by poll(), which the
+//   VM's run loop calls once per turn and which also renews the allowance. The guest sees a
+//   device that is slower, never a host that stops.
 // VendorID is QEMU's (0x554d4551, "QEMU"): bare-metal guests written for QEMU virt, xv6
 // among them, check it before they use a device, and paravm keeps QEMU virt's interface.
 
@@ -26,9 +31,11 @@ import {
   VIRTIO_F_EVENT_IDX,
   VIRTIO_F_INDIRECT_DESC,
   VIRTIO_F_VERSION_1,
+  TURN_BUDGET_BYTES,
   featureBit,
   type VirtioDevice,
   type VirtioHost,
+  type WorkBudget,
 } from "./virtioDevice.js";
 import { Virtqueue, newVirtqueueState, type VirtqueueState } from "./virtqueue.js";
 
@@ -98,6 +105,8 @@ export interface VirtioMmioState {
   configGeneration: number;
   /** Why the device needs a reset, for diagnostics ("" when it does not). */
   error: string;
+  /** Bit q set: queue q has work left for the next run-loop turn (see poll()). */
+  deferred: number;
   queues: VirtqueueState[];
   device: object;
 }
@@ -112,6 +121,8 @@ export class VirtioMmio implements MmioDevice, VirtioHost {
   /** Every feature this slot offers: the device's plus the transport's. */
   readonly offered: bigint;
   private readonly queues: Virtqueue[];
+  /** What is left of this turn's host work; renewed by poll(). Not state: a turn is not machine state. */
+  private readonly budget: WorkBudget = { bytes: TURN_BUDGET_BYTES };
 
   constructor(
     mem: GuestMemory,
@@ -132,6 +143,7 @@ export class VirtioMmio implements MmioDevice, VirtioHost {
       interruptStatus: 0,
       configGeneration: 0,
       error: "",
+      deferred: 0,
       queues: device.queueSizes.map(() => newVirtqueueState()),
       device: device.state,
     };
@@ -173,6 +185,30 @@ export class VirtioMmio implements MmioDevice, VirtioHost {
     s.error = reason;
     for (const q of this.queues) q.halt();
     if (s.status & STATUS.DRIVER_OK) this.raise(INT_CONFIG_CHANGE);
+  }
+
+  defer(queue: number): void {
+    if (queue >= 0 && queue < this.queues.length) this.state.deferred |= 1 << queue;
+  }
+
+  /** Whether a queue has work left for the next turn (the run loop does not sleep then). */
+  get hasDeferred(): boolean {
+    return this.state.deferred !== 0;
+  }
+
+  /** One run-loop turn: a fresh allowance of host work, spent first on the deferred queues. */
+  poll(): void {
+    this.budget.bytes = TURN_BUDGET_BYTES;
+    const deferred = this.state.deferred;
+    if (deferred === 0) return;
+    this.state.deferred = 0;
+    for (let q = 0; q < this.queues.length; q++) if (deferred & (1 << q)) this.serve(q);
+  }
+
+  /** Lets the device work on queue q within what is left of the turn, deferring the rest. */
+  private serve(q: number): void {
+    if (!this.running || !this.queues[q].running) return;
+    if (this.budget.bytes <= 0 || this.device.notify(q, this.budget) === true) this.defer(q);
   }
 
   /** Re-drives the interrupt line from the state (after a snapshot restore). */
@@ -260,7 +296,7 @@ export class VirtioMmio implements MmioDevice, VirtioHost {
         s.queueSel = v;
         return;
       case MMIO.QueueNotify:
-        if (this.running && v < this.queues.length && this.queues[v].running) this.device.notify(v);
+        if (v < this.queues.length) this.serve(v);
         return;
       case MMIO.InterruptACK:
         s.interruptStatus &= ~v;
@@ -331,9 +367,7 @@ export class VirtioMmio implements MmioDevice, VirtioHost {
     s.status = next;
     if (starting && this.running) {
       // Buffers made available before DRIVER_OK (and their notifications) were left alone.
-      this.queues.forEach((q, i) => {
-        if (q.running) this.device.notify(i);
-      });
+      for (let q = 0; q < this.queues.length; q++) this.serve(q);
     }
   }
 
@@ -354,6 +388,7 @@ export class VirtioMmio implements MmioDevice, VirtioHost {
     s.driverFeaturesBeyond = 0;
     s.queueSel = 0;
     s.error = "";
+    s.deferred = 0;
     for (const q of this.queues) q.reset();
     this.device.reset();
     if (s.interruptStatus !== 0) {

@@ -1,10 +1,19 @@
 // virtio-rng (entropy device, ID 4, §5.4): one request queue; every device-writable buffer
 // the driver hands over comes back filled with random bytes from the host.
+//
+// The host work is bounded, whatever the ring holds: a chain gets at most MAX_CHAIN_BYTES of
+// entropy (the used length says how much; the spec lets the device fill less than the buffer,
+// and a driver asks for a few hundred bytes at a time, not for the up to 4 GiB that a chain of
+// aliasing descriptors spans), and a turn fills at most the transport's budget, the rest of the
+// queue being served on later turns.
 
 import { randomFillSync } from "node:crypto";
-import type { VirtioDevice, VirtioHost } from "./virtioDevice.js";
+import { serveChains } from "./serveChains.js";
+import type { VirtioDevice, VirtioHost, WorkBudget } from "./virtioDevice.js";
 
 const QUEUE_SIZE = 64;
+/** Entropy given for one chain; the rest of its buffers is left alone (used length = this). */
+export const MAX_CHAIN_BYTES = 64 * 1024;
 
 export class VirtioRng implements VirtioDevice {
   readonly name = "virtio-rng";
@@ -26,17 +35,19 @@ export class VirtioRng implements VirtioDevice {
     return new Uint8Array(0);
   }
 
-  notify(queue: number): void {
-    const host = this.host;
-    if (!host || queue !== 0) return;
-    const q = host.queue(0);
-    let used = false;
-    for (let chain = q.pop(); chain; chain = q.pop()) {
-      for (const b of chain.writable) this.fill(b);
-      q.push(chain, chain.writableLength);
-      used = true;
-    }
-    if (used) host.usedBuffers(0);
+  notify(queue: number, budget: WorkBudget): boolean {
+    if (!this.host || queue !== 0) return false;
+    return serveChains(this.host, 0, budget, (chain, q) => {
+      let filled = 0;
+      for (const b of chain.writable) {
+        if (filled === MAX_CHAIN_BYTES) break;
+        const n = Math.min(b.length, MAX_CHAIN_BYTES - filled);
+        this.fill(b.subarray(0, n));
+        filled += n;
+      }
+      q.push(chain, filled);
+      return filled;
+    });
   }
 
   reset(): void {}

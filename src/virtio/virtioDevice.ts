@@ -9,6 +9,21 @@ export const VIRTIO_F_INDIRECT_DESC = 28;
 export const VIRTIO_F_EVENT_IDX = 29;
 export const VIRTIO_F_VERSION_1 = 32;
 
+/**
+ * How much host work (bytes copied, filled or written out) one device does per run-loop turn,
+ * whatever the rings hold. A notification is served synchronously inside the guest's MMIO store,
+ * so without a bound a guest could make one store cost the host seconds (a chain of aliasing
+ * descriptors is up to 4 GiB, a queue holds hundreds of them) and freeze the VM, its timers and
+ * --timeout. A device that reaches the bound stops and returns true from notify(); the transport
+ * calls it again on the next turn (VirtioMmio.poll), with a fresh allowance.
+ */
+export const TURN_BUDGET_BYTES = 256 * 1024;
+
+/** What is left of a turn's allowance: a device subtracts what it did, and stops at zero or below. */
+export interface WorkBudget {
+  bytes: number;
+}
+
 export function featureBit(bit: number): bigint {
   return 1n << BigInt(bit);
 }
@@ -26,6 +41,11 @@ export interface VirtioHost {
   configChanged(): void;
   /** The device met something it cannot recover from: DEVICE_NEEDS_RESET. */
   needsReset(reason: string): void;
+  /**
+   * Asks for notify(queue) on the next run-loop turn, as if the driver had notified: for work
+   * the device held back (its host sink was full and has drained since).
+   */
+  defer(queue: number): void;
 }
 
 export interface VirtioDevice {
@@ -45,8 +65,13 @@ export interface VirtioDevice {
   config(): Uint8Array;
   /** A driver write into the config space; devices without writable fields omit it. */
   writeConfig?(offset: number, bytes: Uint8Array): void;
-  /** The driver notified a queue (or DRIVER_OK was just set): process what is available. */
-  notify(queue: number): void;
+  /**
+   * The driver notified a queue (or DRIVER_OK was just set, or work was deferred): process what
+   * is available, within `budget`. Returns true when it stopped on the budget with work left;
+   * it is then called again on the next turn. Devices whose work per chain is small and bounded,
+   * or asynchronous, may ignore the budget.
+   */
+  notify(queue: number, budget: WorkBudget): boolean | void;
   /** Device reset (Status = 0). Requests still in flight are dropped when they complete. */
   reset(): void;
 }

@@ -9,7 +9,11 @@
 //   loop ends; an indirect table inside an indirect table, a readable descriptor after a
 //   writable one, an index past the table, avail.idx more than a queue ahead: all of these
 //   are driver bugs the spec forbids, and they mark the device DEVICE_NEEDS_RESET (through
-//   `fail`) rather than guessing. The queue then stops until the driver resets the device.
+//   `fail`) rather than guessing. The queue then stops until the driver resets the device;
+// - the chains taken and not yet given back are counted (`inUse`): a driver has only `size`
+//   descriptors, so one more would mean it reused a head still in use or published entries it
+//   never filled (QEMU: "Virtqueue size exceeded"). That is a driver error too, and it is what
+//   bounds the requests a device keeps in flight, and the host memory they hold, by the queue size.
 //
 // The queue's state is plain numbers (the registers and the ring indices), so a snapshot is
 // this object plus guest RAM; the views into RAM are a cache rebuilt from it.
@@ -53,6 +57,8 @@ export interface VirtqueueState {
   /** used.idx when the device last decided about an interrupt (EVENT_IDX bookkeeping). */
   signalledUsed: number;
   signalledValid: number;
+  /** Chains taken by pop() and not yet pushed (or rewound): at most `size`. */
+  inUse: number;
   /** 1 after a malformed ring: the queue does nothing until reset. */
   broken: number;
   /** Bumped on every enable/disable/reset, so requests popped earlier can be recognised and dropped. */
@@ -75,6 +81,7 @@ export function newVirtqueueState(): VirtqueueState {
     usedIdx: 0,
     signalledUsed: 0,
     signalledValid: 0,
+    inUse: 0,
     broken: 0,
     epoch: 0,
   };
@@ -157,6 +164,7 @@ export class Virtqueue {
     s.usedIdx = 0;
     s.signalledUsed = 0;
     s.signalledValid = 0;
+    s.inUse = 0;
     s.broken = 0;
     s.epoch++;
     s.ready = 1;
@@ -166,6 +174,7 @@ export class Virtqueue {
   /** QueueReady = 0 or a device reset: the queue stops, chains taken before are stale. */
   disable(): void {
     this.state.ready = 0;
+    this.state.inUse = 0;
     this.state.epoch++;
     this.rings = null;
   }
@@ -207,10 +216,13 @@ export class Virtqueue {
       );
     }
     if (pending !== 0) {
+      if (s.inUse >= n) return this.fail(`a chain made available while all ${n} were in use (a reused head?)`);
       const head = r.availView.getUint16(4 + 2 * (s.lastAvail % n), true);
       s.lastAvail = (s.lastAvail + 1) & 0xffff;
       this.setAvailEvent(r);
-      return this.walk(head, r);
+      const chain = this.walk(head, r);
+      if (chain) s.inUse++;
+      return chain;
     }
     this.setAvailEvent(r);
     return null;
@@ -226,7 +238,9 @@ export class Virtqueue {
   rewind(count: number): void {
     const s = this.state;
     if (!this.running || !(count > 0)) return;
-    s.lastAvail = (s.lastAvail - Math.min(count, s.size)) & 0xffff;
+    const n = Math.min(count, s.size, s.inUse);
+    s.lastAvail = (s.lastAvail - n) & 0xffff;
+    s.inUse -= n;
     const r = this.views();
     if (r && s.eventIdx) r.usedView.setUint16(4 + 8 * r.size, r.availView.getUint16(2, true), true);
   }
@@ -320,6 +334,7 @@ export class Virtqueue {
     r.usedView.setUint32(slot + 4, len, true);
     s.usedIdx = (s.usedIdx + 1) & 0xffff;
     r.usedView.setUint16(2, s.usedIdx, true);
+    if (s.inUse > 0) s.inUse--;
     return true;
   }
 

@@ -56,6 +56,11 @@ export interface VmConfig {
   /** A device tree to use instead of the generated one. */
   dtb?: Uint8Array;
   output: (bytes: Uint8Array) => void;
+  /**
+   * Whether the host side of the console is full (stdout's `writableNeedDrain`): the virtio
+   * console and DBCN take no guest output until it drains (then call `outputDrained()`).
+   */
+  outputFull?: () => boolean;
   /** Block devices (--disk), in order: /dev/vda, /dev/vdb … */
   disks?: BlockBackend[];
   /** Shared folders (--share), as virtio-9p devices. */
@@ -78,6 +83,11 @@ export type VmEnd =
 const SLICE = 20_000;
 const BATCH_MS = 20;
 const NEVER = 0xffffffffffffffffn;
+/**
+ * Console bytes written while the host side is full (UART, SBI byte writes: they cannot wait
+ * by themselves) before the harts stop until it drains, as a vCPU blocks on a full chardev.
+ */
+const HELD_OUTPUT_BYTES = 4096;
 
 export class Vm implements SbiHost {
   readonly mem: VmMemory;
@@ -96,6 +106,8 @@ export class Vm implements SbiHost {
   private readonly shares: VirtioP9[];
   private readonly nets: VirtioNet[];
   private readonly vsock: VirtioVsock | null;
+  /** The virtio-mmio slots in use, polled every round for their deferred work. */
+  private readonly transports: VirtioMmio[] = [];
   /**
    * Where input goes: the console the guest last wrote to (its /dev/console, after boot). Not
    * the virtio console before the guest wrote to it: Linux drops input that reaches the port
@@ -105,6 +117,8 @@ export class Vm implements SbiHost {
   /** Per hart: HSM state (plain data, for snapshots); the SBI timer is the hart's stimecmp. */
   readonly state: { hsm: Int32Array };
   private end: VmEnd | null = null;
+  /** Console bytes written since the host side became full. */
+  private heldOutput = 0;
   private wake: (() => void) | null = null;
 
   constructor(readonly config: VmConfig) {
@@ -130,11 +144,9 @@ export class Vm implements SbiHost {
     );
     this.activeConsole = pv ? null : "uart";
     this.uart = new Uart16550(
-      (b) => {
-        this.activeConsole = "uart";
-        this.config.output(Uint8Array.of(b));
-      },
+      (b) => this.emit(Uint8Array.of(b), "uart"),
       (level) => this.plic.setIrq(PLATFORM.uart.irq, level),
+      () => this.consoleFull(),
     );
     this.rtc = new GoldfishRtc(
       () => BigInt(Date.now()) * 1_000_000n,
@@ -148,10 +160,11 @@ export class Vm implements SbiHost {
     this.bus.map(PLATFORM.rtc.base, PLATFORM.rtc.size, this.rtc);
     this.bus.map(PLATFORM.plic.base, this.plic.size, this.plic);
     this.bus.map(PLATFORM.uart.base, PLATFORM.uart.size, this.uart);
-    this.console = new VirtioConsole((bytes) => {
-      this.activeConsole = "virtio";
-      this.config.output(bytes);
-    });
+    this.console = new VirtioConsole(
+      (bytes) => this.emit(bytes, "virtio"),
+      undefined,
+      () => this.consoleFull(),
+    );
     this.shares = (config.shares ?? []).map((s) => new VirtioP9(s.backend, s.tag));
     this.nets = (config.nets ?? []).map((n) => new VirtioNet(n.backend, { mac: n.mac }));
     this.vsock = config.vsock ? new VirtioVsock(config.vsock.cid, config.vsock.backend) : null;
@@ -185,6 +198,7 @@ export class Vm implements SbiHost {
         if (level) this.wake?.(); // a completion from host I/O ends an idle sleep
       });
       this.bus.map(base, VIRTIO_MMIO_SIZE, transport);
+      this.transports.push(transport);
     }
   }
 
@@ -318,8 +332,29 @@ export class Vm implements SbiHost {
   }
 
   consoleWrite(bytes: Uint8Array): void {
-    this.activeConsole = "sbi";
+    this.emit(bytes, "sbi");
+  }
+
+  /** Guest output to the host; counted while the host side is full (see outputStalled). */
+  private emit(bytes: Uint8Array, from: ConsoleDevice): void {
+    this.activeConsole = from;
+    if (this.consoleFull()) this.heldOutput += bytes.length;
     this.config.output(bytes);
+  }
+
+  /**
+   * The host side is full and the guest wrote on regardless (a UART driver that does not look
+   * at LSR, SBI putchar, which has no way to say "later"): the harts wait until stdout drains,
+   * so that host memory does not fill with output nobody reads. Nothing is lost.
+   */
+  private outputStalled(): boolean {
+    if (this.heldOutput === 0) return false;
+    if (!this.consoleFull()) this.heldOutput = 0;
+    return this.heldOutput > HELD_OUTPUT_BYTES;
+  }
+
+  consoleFull(): boolean {
+    return this.config.outputFull?.() ?? false;
   }
 
   consoleRead(max: number): Uint8Array {
@@ -356,6 +391,11 @@ export class Vm implements SbiHost {
   /** Ends the run from outside (Ctrl-A x, --timeout). */
   stop(): void {
     this.finish({ kind: "stopped" });
+    this.wake?.();
+  }
+
+  /** The host side of the console drained: held-back output goes on, an idle sleep ends. */
+  outputDrained(): void {
     this.wake?.();
   }
 
@@ -432,6 +472,7 @@ export class Vm implements SbiHost {
   /** Runs every started hart for one slice; true when all of them wait. */
   private round(): boolean {
     this.updateDevices();
+    if (this.outputStalled()) return true;
     let idle = true;
     for (let h = 0; h < this.harts.length; h++) {
       if (this.state.hsm[h] !== HsmState.Started || this.end) continue;
@@ -451,6 +492,9 @@ export class Vm implements SbiHost {
     this.clint?.update();
     this.rtc.update();
     this.routeInput();
+    this.console.resumeOutput();
+    this.uart.hostDrained();
+    for (const t of this.transports) t.poll();
   }
 
   /**
@@ -480,14 +524,17 @@ export class Vm implements SbiHost {
       const c = this.clint.update();
       if (c < next) next = c;
     }
-    if (this.input.size > 0) {
+    const stalled = this.outputStalled();
+    // Device work left over from the last round: the next round does it, once the event loop ran.
+    if (!stalled && this.transports.some((t) => t.hasDeferred)) return new Promise((r) => setImmediate(r));
+    if (!stalled && this.input.size > 0) {
       if (this.activeConsole === "sbi") return; // the guest polls for it
       // Input the UART can take now is work, not a reason to wait: the next round hands it over
       // (a guest that drained the receive FIFO and went to wfi would otherwise get the rest only
       // at its next timer deadline, or after 100 ms, every 16 bytes).
       if (this.activeConsole === "uart" && this.uart.state.ier & 1 && this.uart.rxSpace() > 0) return;
     }
-    const ms = next === NEVER ? 100 : Math.max(0, Math.min(100, Number(next - now) / (TIMEBASE_HZ / 1000)));
+    const ms = next === NEVER || stalled ? 100 : Math.max(0, Math.min(100, Number(next - now) / (TIMEBASE_HZ / 1000)));
     const t0 = process.hrtime.bigint();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {

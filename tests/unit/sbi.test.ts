@@ -21,6 +21,7 @@ function machine(harts = 2) {
   const log: string[] = [];
   const hsm = new Array(harts).fill(HsmState.Stopped);
   hsm[0] = HsmState.Started;
+  const sink = { full: false };
   const host: SbiHost = {
     harts: hs,
     hsmState: (h) => hsm[h],
@@ -32,6 +33,7 @@ function machine(harts = 2) {
     suspendHart: (h) => log.push(`suspend ${h}`),
     setTimer: (h, t) => log.push(`timer ${h} ${t}`),
     consoleWrite: (b) => b.forEach((v) => out.push(v)),
+    consoleFull: () => sink.full,
     consoleRead: (max) => Uint8Array.from([0x41, 0x42]).subarray(0, max),
     reset: (type, reason) => log.push(`reset ${type} ${reason}`),
     ram: (addr, len) =>
@@ -51,7 +53,7 @@ function machine(harts = 2) {
     assert.equal(hs[0].hart.pc, RAM + 4, "the ecall is stepped over");
     return { error: Number(x[10]), value: x[11] };
   };
-  return { mem, hs, out, log, call, stats, hsm };
+  return { mem, hs, out, log, call, stats, hsm, sink };
 }
 
 test("BASE reports spec 3.0, paravm's implementation ID, and probes", () => {
@@ -115,6 +117,17 @@ test("DBCN writes guest memory to the console and checks the buffer", () => {
   assert.deepEqual([...new Uint8Array(mem.buffer, mem.ramOffset + 0x200, 2)], [0x41, 0x42]);
   call(0x4442434e, 2, 0x21n);
   assert.equal(out.at(-1), 0x21);
+});
+
+test("DBCN console_write takes nothing while the host side is full, and a bounded share per call", () => {
+  const { call, out, sink } = machine();
+  sink.full = true;
+  assert.deepEqual(call(0x4442434e, 0, 5n, BigInt(RAM + 0x100), 0n), { error: 0, value: 0n }, "no write while full");
+  assert.equal(out.length, 0);
+  sink.full = false;
+  const n = 1 << 19; // the whole of RAM after the first half: one call moves at most 64 KiB of it
+  assert.deepEqual(call(0x4442434e, 0, BigInt(n), BigInt(RAM + n), 0n), { error: 0, value: 65536n });
+  assert.equal(out.length, 65536);
 });
 
 test("SRST validates its arguments", () => {

@@ -160,3 +160,32 @@ test("uart: unknown offsets read 0 and ignore writes", () => {
   assert.equal(uart.mmioRead(-1, 1), 0);
   assert.equal(r(RBR), 0, "empty receiver");
 });
+
+test("uart: while the host side is full, LSR and the interrupt withhold THRE until it drained", () => {
+  const out: number[] = [];
+  const full = { value: false };
+  const line = { level: false };
+  const uart = new Uart16550(
+    (b) => out.push(b),
+    (l) => (line.level = l),
+    () => full.value,
+  );
+  const r = (off: number) => uart.mmioRead(off, 1);
+  const w = (off: number, v: number) => uart.mmioWrite(off, 1, v);
+  w(IER, 0x02); // ETBEI
+  assert.equal(r(IIR) & 0x0f, 0x02, "THRE at first");
+  full.value = true;
+  assert.equal(r(LSR) & 0x60, 0, "no THRE/TEMT in LSR while the host is full");
+  w(THR, 0x41); // a driver that writes regardless: the byte goes out (the VM stalls the harts)
+  assert.equal(out.length, 1);
+  assert.equal(line.level, false, "no THRE interrupt while full");
+  uart.hostDrained();
+  assert.equal(line.level, false, "still full: nothing");
+  full.value = false;
+  uart.hostDrained();
+  assert.equal(line.level, true, "the owed THRE interrupt comes once the host drained");
+  assert.equal(r(LSR) & 0x60, 0x60);
+  assert.equal(r(IIR) & 0x0f, 0x02);
+  w(THR, 0x42);
+  assert.equal(out.at(-1), 0x42);
+});

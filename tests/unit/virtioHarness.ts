@@ -27,7 +27,7 @@ export class FakeGuest {
   private next = DATA_BASE;
 
   /** `size` bytes of RAM from RAM_BASE; less than RAM_SIZE leaves a smaller data area (the fuzzer's). */
-  constructor(size = RAM_SIZE) {
+  constructor(readonly size = RAM_SIZE) {
     this.bytes = new Uint8Array(size);
     this.mem = new ArrayGuestMemory(RAM_BASE, this.bytes);
     this.view = new DataView(this.bytes.buffer);

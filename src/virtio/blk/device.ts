@@ -12,6 +12,13 @@
 // features the driver did not accept, unknown discard/write-zeroes flags and more segments than
 // advertised. A request without even a status byte cannot be answered at all: the device goes
 // DEVICE_NEEDS_RESET, as QEMU does.
+//
+// Host memory is bounded whatever the guest asks: at most a queue's worth of requests is in
+// flight (the virtqueue refuses more, see virtqueue.ts), and a read or write moves through the
+// host in pieces of at most CHUNK_BYTES, one after the other, so a request holds one piece of
+// host memory at a time, however long its chain (up to 4 GiB of aliasing descriptors).
+// Read data goes into the chain piece by piece; a piece that completes after a reset finds the
+// chain stale and is not written.
 
 import { gather, scatter } from "../chainBuffers.js";
 import { join64 } from "../guestMemory.js";
@@ -22,11 +29,15 @@ import type { BlockBackend } from "./backend.js";
 import * as P from "./protocol.js";
 
 const QUEUE_SIZE = 256;
+/** The most host memory one request holds: its data goes through in pieces of this size. */
+export const CHUNK_BYTES = 256 * 1024;
 
 interface Outcome {
   status: number;
-  /** Bytes for the start of the writable data area (IN, GET_ID). */
+  /** Bytes for the start of the writable data area (GET_ID). */
   data?: Uint8Array;
+  /** Bytes already written into the writable data area (IN). */
+  written?: number;
 }
 
 const IOERR: Outcome = { status: P.VIRTIO_BLK_S_IOERR };
@@ -99,7 +110,7 @@ export class VirtioBlk implements VirtioDevice {
       }
       let outcome: Outcome | Promise<Outcome>;
       try {
-        outcome = this.request(chain);
+        outcome = this.request(q, chain);
       } catch {
         outcome = IOERR;
       }
@@ -119,11 +130,34 @@ export class VirtioBlk implements VirtioDevice {
     );
   }
 
+  /** Reads [offset, offset + length) into the chain's writable bytes, one piece at a time. */
+  private async readInto(q: Virtqueue, chain: Chain, offset: number, length: number): Promise<Outcome> {
+    for (let at = 0; at < length; at += CHUNK_BYTES) {
+      const n = Math.min(CHUNK_BYTES, length - at);
+      const data = await this.backend.read(offset + at, n);
+      if (data.length !== n) return IOERR;
+      if (!q.isLive(chain)) return IOERR; // dropped by complete(); guest RAM stays untouched
+      scatter(chain.writable, at, data);
+    }
+    return { status: P.VIRTIO_BLK_S_OK, written: length };
+  }
+
+  /** Writes the chain's data after the header to [offset, offset + length), one piece at a time. */
+  private async writeFrom(q: Virtqueue, chain: Chain, offset: number, length: number): Promise<Outcome> {
+    for (let at = 0; at < length; at += CHUNK_BYTES) {
+      if (!q.isLive(chain)) return IOERR; // the driver reset the device: the rest is not its wish any more
+      const n = Math.min(CHUNK_BYTES, length - at);
+      // A copy: the backend writes what the guest handed over now, whatever it does next.
+      await this.backend.write(offset + at, gather(chain.readable, P.REQUEST_HEADER_SIZE + at, n));
+    }
+    return OK;
+  }
+
   /** Writes the data and status into the chain and returns it; false if the chain went stale. */
   private complete(q: Virtqueue, chain: Chain, outcome: Outcome): boolean {
     if (!q.isLive(chain)) return false;
     const statusAt = chain.writableLength - 1;
-    const n = outcome.data ? scatter(chain.writable, 0, outcome.data.subarray(0, statusAt)) : 0;
+    const n = outcome.data ? scatter(chain.writable, 0, outcome.data.subarray(0, statusAt)) : (outcome.written ?? 0);
     scatter(chain.writable, statusAt, Uint8Array.of(outcome.status));
     return q.push(chain, n + 1);
   }
@@ -132,7 +166,7 @@ export class VirtioBlk implements VirtioDevice {
     return this.host !== null && (this.host.features & featureBit(bit)) !== 0n;
   }
 
-  private request(chain: Chain): Outcome | Promise<Outcome> {
+  private request(q: Virtqueue, chain: Chain): Outcome | Promise<Outcome> {
     const header = gather(chain.readable, 0, P.REQUEST_HEADER_SIZE);
     if (header.length < P.REQUEST_HEADER_SIZE) return IOERR;
     const h = new DataView(header.buffer, header.byteOffset, header.byteLength);
@@ -146,17 +180,14 @@ export class VirtioBlk implements VirtioDevice {
         const offset = this.range(sector, inLength);
         if (offset === null) return IOERR;
         if (inLength === 0) return OK;
-        return b
-          .read(offset, inLength)
-          .then((data) => (data.length === inLength ? { status: P.VIRTIO_BLK_S_OK, data } : IOERR));
+        return this.readInto(q, chain, offset, inLength);
       }
       case P.VIRTIO_BLK_T_OUT: {
         if (b.readOnly) return IOERR;
         const offset = this.range(sector, outLength);
         if (offset === null) return IOERR;
         if (outLength === 0) return OK;
-        // A copy: the backend writes what the guest handed over now, whatever it does next.
-        return b.write(offset, gather(chain.readable, P.REQUEST_HEADER_SIZE, outLength)).then(() => OK);
+        return this.writeFrom(q, chain, offset, outLength);
       }
       case P.VIRTIO_BLK_T_FLUSH:
         if (!this.negotiated(P.VIRTIO_BLK_F_FLUSH)) return UNSUPP;

@@ -6,7 +6,9 @@
 // keeps backends simple; a guest never notices beyond the CPU it spends on checksums.
 //
 // Transmit: the frame after the header goes to the backend. Frames shorter than an Ethernet
-// header or longer than 1514 bytes are dropped and counted (the chain still goes back).
+// header or longer than 1514 bytes are dropped and counted (the chain still goes back). A turn
+// sends at most the transport's budget of bytes (a guest notifying after every frame cannot
+// make one slice of guest time flood the backend); the rest goes on the next turn.
 // Receive: frames from the backend wait in `state.pending` (bounded; beyond it they are
 // dropped and counted) until the driver has receive buffers, and go out when it adds some
 // (the notification on queue 0). A frame is written only when the buffers for all of it were
@@ -14,7 +16,14 @@
 // Nothing the guest or the backend does throws out of the device.
 
 import { gather, scatter } from "../chainBuffers.js";
-import { featureBit, VIRTIO_F_VERSION_1, type VirtioDevice, type VirtioHost } from "../virtioDevice.js";
+import { serveChains } from "../serveChains.js";
+import {
+  featureBit,
+  VIRTIO_F_VERSION_1,
+  type VirtioDevice,
+  type VirtioHost,
+  type WorkBudget,
+} from "../virtioDevice.js";
 import type { Chain } from "../virtqueue.js";
 import type { NetBackend } from "./backend.js";
 import * as P from "./protocol.js";
@@ -98,9 +107,10 @@ export class VirtioNet implements VirtioDevice {
     return this.configBytes;
   }
 
-  notify(queue: number): void {
+  notify(queue: number, budget: WorkBudget): boolean {
     if (queue === RECEIVEQ) this.deliver();
-    else if (queue === TRANSMITQ) this.transmit();
+    else if (queue === TRANSMITQ) return this.transmit(budget);
+    return false;
   }
 
   reset(): void {
@@ -152,19 +162,16 @@ export class VirtioNet implements VirtioDevice {
       : P.LEGACY_NET_HDR_SIZE;
   }
 
-  private transmit(): void {
-    const host = this.host;
-    if (!host) return;
-    const q = host.queue(TRANSMITQ);
+  /** Sends what the driver queued, within the turn's budget; true when it stopped on the budget. */
+  private transmit(budget: WorkBudget): boolean {
+    if (!this.host) return false;
     const c = this.state.counters;
     const header = this.headerSize();
-    let used = false;
-    for (let chain = q.pop(); chain; chain = q.pop()) {
+    return serveChains(this.host, TRANSMITQ, budget, (chain, q) => {
       const length = chain.readableLength - header;
       // A copy taken before the chain goes back: the driver may reuse the buffer at once.
       const frame = length >= P.MIN_FRAME && length <= P.MAX_FRAME ? gather(chain.readable, header, length) : null;
       q.push(chain, 0);
-      used = true;
       if (length < P.MIN_FRAME) c.txDroppedShort++;
       else if (!frame) c.txDroppedLong++;
       else {
@@ -176,8 +183,8 @@ export class VirtioNet implements VirtioDevice {
           c.txBackendErrors++;
         }
       }
-    }
-    if (used) host.usedBuffers(TRANSMITQ);
+      return frame ? frame.length : 0;
+    });
   }
 
   private deliver(): void {
