@@ -17,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import { runBareMetal } from "../../src/vmm/bareMetal.js";
 import { parseElf } from "../../src/machine/elfLoader.js";
 import { CASE_BYTES, OPS, RESULT_BYTES, writeBuildFiles } from "./fpdiff/generate.js";
+import { requireTool } from "./requireTool.js";
 
 const HERE = fileURLToPath(new URL("../../../tests/tools/fpdiff/", import.meta.url));
 const LINK_LD = fileURLToPath(new URL("../../../tests/isa/link.ld", import.meta.url));
@@ -36,12 +37,6 @@ const LDFLAGS = [
   "-Wl,--nmagic",
   "-Wl,--no-warn-rwx-segments",
 ];
-
-function requireTool(cmd: string, debianPackage: string): void {
-  const r = spawnSync(cmd, ["--version"], { stdio: "ignore" });
-  if (r.error || r.status !== 0)
-    assert.fail(`${cmd} not found: on Debian/Ubuntu install it with  apt-get install ${debianPackage}`);
-}
 
 function run(cmd: string, args: string[], cwd?: string): void {
   const r = spawnSync(cmd, args, { cwd, encoding: "utf8" });
