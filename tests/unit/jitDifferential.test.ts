@@ -203,6 +203,27 @@ for (const paged of [false, true]) {
   });
 }
 
+test("translated M-extension edge cases match the interpreter (division by zero, MIN / -1, high products)", () => {
+  const edge = [-(1n << 63n), -1n, 0n, 1n, (1n << 63n) - 1n, 0x8000_0000n, -0x8000_0000n, 0xffff_ffffn];
+  const regs = Array.from({ length: 31 }, (_, i) => edge[i % edge.length]);
+  const body: Item[] = [];
+  for (const op of [0x33, 0x3b])
+    for (let f3 = 0; f3 < 8; f3++) {
+      if (op === 0x3b && f3 >= 1 && f3 <= 3) continue; // no mulh in the W forms
+      for (let a = 1; a <= edge.length; a++)
+        for (let b = 1; b <= edge.length; b++) body.push(word(R(op, f3, 1, 9 + ((a + b) % 8), a, b)));
+    }
+  for (let at = 0; at < body.length; at += 60) {
+    const code = assemble(body.slice(at, at + 60), 0); // one block: it starts at the loop head
+    const ref = machine(false, code, regs, 3);
+    const jit = machine(true, code, regs, 3);
+    for (let i = 0; i < 4; i++) {
+      assert.equal(jit.hart.run(400), ref.hart.run(400));
+      assert.deepEqual(snapshot(jit.hart, jit.ram), snapshot(ref.hart, ref.ram), `chunk ${at}, slice ${i}`);
+    }
+  }
+});
+
 /** Code that adds `addi a0, a0, 1` 50 times in a loop, then patches that instruction to add 2. */
 function selfModifying(fenceAfterPatch: boolean) {
   const patched = addi(10, 10, 2);

@@ -439,119 +439,115 @@ class BlockWriter {
   /** M extension, 64-bit: operands in L_T (rs1) and L_T2 (rs2), result pushed. */
   private mulDiv(f3: number, rs1: number, rs2: number): void {
     const c = this.c;
-    this.read(rs1);
-    c.set(L_T);
-    this.read(rs2);
-    c.set(L_T2);
+    this.operands(rs1, rs2);
     const a = () => c.get(L_T);
     const b = () => c.get(L_T2);
-    const ifI64 = () => c.byte(Op.If).byte(Type.I64);
-    switch (f3) {
-      case 0:
-        a();
-        b();
-        c.op(Op.I64Mul);
-        return;
-      case 1: // mulhu(a, b) - (a < 0 ? b : 0) - (b < 0 ? a : 0)
-      case 2: // mulhsu: mulhu(a, b) - (a < 0 ? b : 0)
-      case 3:
-        a();
-        b();
-        c.byte(Op.Call).u32(FN_MULHU);
-        if (f3 === 3) return;
-        b();
-        a();
-        c.i64(63).op(Op.I64ShrS).op(Op.I64And).op(Op.I64Sub);
-        if (f3 === 2) return;
-        a();
-        b();
-        c.i64(63).op(Op.I64ShrS).op(Op.I64And).op(Op.I64Sub);
-        return;
-      case 4:
-        b();
-        c.op(Op.I64Eqz);
-        ifI64();
-        c.i64(-1).op(Op.Else);
-        a();
-        c.i64(MIN64).op(Op.I64Eq);
-        b();
-        c.i64(-1).op(Op.I64Eq).op(Op.I32And);
-        ifI64();
-        c.i64(MIN64).op(Op.Else);
-        a();
-        b();
-        c.op(Op.I64DivS).op(Op.End).op(Op.End);
-        return;
-      case 5:
-        b();
-        c.op(Op.I64Eqz);
-        ifI64();
-        c.i64(-1).op(Op.Else);
-        a();
-        b();
-        c.op(Op.I64DivU).op(Op.End);
-        return;
-      default:
-        // rem, remu: a when b = 0 (wasm's rem_s gives 0 for MIN % -1, as RISC-V does).
-        b();
-        c.op(Op.I64Eqz);
-        ifI64();
-        a();
-        c.op(Op.Else);
-        a();
-        b();
-        c.op(f3 === 6 ? Op.I64RemS : Op.I64RemU).op(Op.End);
-    }
-  }
-
-  /** M extension, W forms: 32-bit operands, result pushed as i32 (the caller sign-extends). */
-  private mulDivW(f3: number, rs1: number, rs2: number): void {
-    const c = this.c;
-    this.read(rs1);
-    c.set(L_T);
-    this.read(rs2);
-    c.set(L_T2);
-    const a = () => c.get(L_T).op(Op.I32WrapI64);
-    const b = () => c.get(L_T2).op(Op.I32WrapI64);
-    const ifI32 = () => c.byte(Op.If).byte(Type.I32);
     if (f3 === 0) {
       a();
       b();
-      c.op(Op.I32Mul);
-    } else if (f3 === 4) {
-      b();
-      c.op(Op.I32Eqz);
-      ifI32();
-      c.i32(-1).op(Op.Else);
-      a();
-      c.i32(-0x80000000).op(Op.I32Eq);
-      b();
-      c.i32(-1).op(Op.I32Eq).op(Op.I32And);
-      ifI32();
-      c.i32(-0x80000000).op(Op.Else);
+      c.op(Op.I64Mul);
+    } else if (f3 <= 3) {
+      // mulh = mulhu(a, b) - (a < 0 ? b : 0) - (b < 0 ? a : 0); mulhsu drops the last term.
       a();
       b();
-      c.op(Op.I32DivS).op(Op.End).op(Op.End);
-    } else if (f3 === 5) {
+      c.byte(Op.Call).u32(FN_MULHU);
+      if (f3 === 3) return;
       b();
-      c.op(Op.I32Eqz);
-      ifI32();
-      c.i32(-1).op(Op.Else);
+      a();
+      c.i64(63).op(Op.I64ShrS).op(Op.I64And).op(Op.I64Sub);
+      if (f3 === 2) return;
       a();
       b();
-      c.op(Op.I32DivU).op(Op.End);
-    } else {
-      b();
-      c.op(Op.I32Eqz);
-      ifI32();
+      c.i64(63).op(Op.I64ShrS).op(Op.I64And).op(Op.I64Sub);
+    } else this.divide(f3, WIDE);
+  }
+
+  /** M extension, W forms: result pushed as i32 (the caller sign-extends). */
+  private mulDivW(f3: number, rs1: number, rs2: number): void {
+    this.operands(rs1, rs2);
+    if (f3 === 0) this.c.get(L_T).op(Op.I32WrapI64).get(L_T2).op(Op.I32WrapI64).op(Op.I32Mul);
+    else this.divide(f3, WORD);
+  }
+
+  /** rs1 into L_T, rs2 into L_T2. */
+  private operands(rs1: number, rs2: number): void {
+    this.read(rs1);
+    this.c.set(L_T);
+    this.read(rs2);
+    this.c.set(L_T2);
+  }
+
+  /**
+   * div, divu, rem, remu (f3 4..7) on L_T and L_T2 in width w: -1 for a quotient by zero, the
+   * dividend for a remainder by zero, MIN for MIN / -1 (WebAssembly's div_s would trap), and
+   * rem_s(MIN, -1) = 0 as WebAssembly gives it.
+   */
+  private divide(f3: number, w: Width): void {
+    const c = this.c;
+    const a = () => w.operand(c.get(L_T));
+    const b = () => w.operand(c.get(L_T2));
+    b();
+    c.op(w.eqz).byte(Op.If).byte(w.type);
+    if (f3 >= 6) a();
+    else w.constant(c, -1);
+    c.op(Op.Else);
+    if (f3 === 4) {
       a();
+      w.constant(c, w.min);
+      c.op(w.eq);
+      b();
+      w.constant(c, -1);
+      c.op(w.eq).op(Op.I32And).byte(Op.If).byte(w.type);
+      w.constant(c, w.min);
       c.op(Op.Else);
-      a();
-      b();
-      c.op(f3 === 6 ? Op.I32RemS : Op.I32RemU).op(Op.End);
     }
+    a();
+    b();
+    c.op([w.divS, w.divU, w.remS, w.remU][f3 - 4]);
+    if (f3 === 4) c.op(Op.End);
+    c.op(Op.End);
   }
 }
+
+/** The operations of one operand width for divide(). */
+interface Width {
+  type: Type;
+  operand: (c: WasmCode) => void;
+  constant: (c: WasmCode, v: number | bigint) => void;
+  min: number | bigint;
+  eqz: Op;
+  eq: Op;
+  divS: Op;
+  divU: Op;
+  remS: Op;
+  remU: Op;
+}
+
+const WIDE: Width = {
+  type: Type.I64,
+  operand: () => {},
+  constant: (c, v) => c.i64(v),
+  min: MIN64,
+  eqz: Op.I64Eqz,
+  eq: Op.I64Eq,
+  divS: Op.I64DivS,
+  divU: Op.I64DivU,
+  remS: Op.I64RemS,
+  remU: Op.I64RemU,
+};
+
+const WORD: Width = {
+  type: Type.I32,
+  operand: (c) => c.op(Op.I32WrapI64),
+  constant: (c, v) => c.i32(Number(v)),
+  min: -0x80000000,
+  eqz: Op.I32Eqz,
+  eq: Op.I32Eq,
+  divS: Op.I32DivS,
+  divU: Op.I32DivU,
+  remS: Op.I32RemS,
+  remU: Op.I32RemU,
+};
 
 /** Body of the module's mulhu helper: params a, b (i64); locals aL, aH, bL, bH, lh, hl (i64). */
 export function mulhuBody(): WasmCode {
