@@ -55,7 +55,10 @@ export function executeBlocks(hart: Hart, budget: number): number {
         block = cache.get(host);
         if (block === null) {
           const slot = (pc >>> 1) & HEAT_MASK;
-          if (--heat[slot] <= 0) heat[slot] = cache.queue(host, pc & 0xfff, slot) ? QUEUED : NEVER;
+          if (--heat[slot] <= 0) {
+            heat[slot] = QUEUED; // before queue(): a compile it triggers sets the slot to 0
+            if (!cache.queue(host, pc & 0xfff, slot)) heat[slot] = NEVER;
+          }
         }
       }
       if (block !== null && block.len <= budget - n) {
