@@ -229,7 +229,7 @@ test("translated M-extension edge cases match the interpreter (division by zero,
 });
 
 /** Code that adds `addi a0, a0, 1` 50 times in a loop, then patches that instruction to add 2. */
-function selfModifying(fenceAfterPatch: boolean) {
+function selfModifying(fenceAfterPatch: boolean, batch = 1) {
   const patched = addi(10, 10, 2);
   const code = [
     addi(5, 0, 50), // t0 = 50
@@ -248,6 +248,7 @@ function selfModifying(fenceAfterPatch: boolean) {
   const view = new DataView(mem.buffer, mem.ramOffset);
   code.forEach((w, i) => view.setUint32(4 * i, w, true));
   hart.hart.pc = RAM;
+  hart.blocks?.setHot(2, batch); // the loop is translated after two passes
   return hart;
 }
 
@@ -255,6 +256,14 @@ test("FENCE.I after code modification: the patched instruction runs", () => {
   const hart = selfModifying(true);
   // Setup 1, the first loop 50 × 3, the patch, fence and jump back 7, the second loop 50 × 3.
   hart.run(1 + 150 + 7 + 150);
+  assert.equal(hart.hart.x[10], 50n + 100n);
+});
+
+test("a block queued before a FENCE.I and compiled after it runs the patched code", () => {
+  const hart = selfModifying(true, 64); // 64 per batch: the loop waits in the queue, then its age compiles it
+  hart.run(1 + 150 + 7);
+  for (let i = 0; i < 20; i++) hart.run(0); // empty slices: the queue ages and compiles, after the fence
+  hart.run(150);
   assert.equal(hart.hart.x[10], 50n + 100n);
 });
 

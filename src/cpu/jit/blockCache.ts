@@ -29,14 +29,20 @@ export class Block {
     readonly index: number,
     /** Instructions in the block (at most this many retire in one run). */
     readonly len: number,
-    /** Byte offset of each instruction, to find the pc of one that traps. */
-    readonly off: number[],
     /** The halfwords the translation was made from, to revalidate it after a FENCE.I. */
     readonly code: Uint16Array,
     generation: number,
   ) {
     this.generation = generation;
   }
+}
+
+/** A block waiting for its batch: its scan, heat slot, and the code and generation the scan saw. */
+interface Queued {
+  scan: Scan;
+  slot: number;
+  code: Uint16Array;
+  generation: number;
 }
 
 export class BlockCache {
@@ -53,7 +59,7 @@ export class BlockCache {
   private readonly table = new WebAssembly.Table({ element: "anyfunc", initial: 1024 });
   private nextIndex = 0;
   /** Blocks waiting to be compiled, by key; the interpreter runs them meanwhile. */
-  private readonly queued = new Map<number, { scan: Scan; slot: number }>();
+  private readonly queued = new Map<number, Queued>();
   private age = 0;
   private batch = BATCH;
   /** The dispatcher's lookup table (see hartState.ts), in the VM memory. */
@@ -114,7 +120,9 @@ export class BlockCache {
     if (this.queued.has(key)) return true;
     const s = scan(this.u16, key, pageOff);
     if (s.inst.length === 0) return false;
-    this.queued.set(key, { scan: s, slot });
+    // The code and generation the scan saw: a FENCE.I before the compile makes get() check it again.
+    const code = this.u16.slice(key >>> 1, (key + s.bytes) >>> 1);
+    this.queued.set(key, { scan: s, slot, code, generation: this.generation });
     if (this.queued.size === 1) this.age = 0;
     if (this.queued.size >= this.batch) this.compileQueued();
     return true;
@@ -133,10 +141,8 @@ export class BlockCache {
     const fns = compileBlocks(scans, this.hart.hart.s64.byteOffset, this.memory, this.imports);
     while (this.nextIndex + fns.length > this.table.length) this.table.grow(this.table.length);
     entries.forEach(([key, q], i) => {
-      const s = q.scan;
       this.table.set(this.nextIndex, fns[i]);
-      const code = this.u16.slice(key >>> 1, (key + s.bytes) >>> 1);
-      this.all.set(key, new Block(key, this.nextIndex++, s.inst.length, s.off, code, this.generation));
+      this.all.set(key, new Block(key, this.nextIndex++, q.scan.inst.length, q.code, q.generation));
       this.heat[q.slot] = 0; // the interpreter returns at jumps here, for the run loop to run the block
     });
   }
@@ -162,6 +168,7 @@ export class BlockCache {
     this.all.clear();
     this.lookup.fill(0);
     this.nextIndex = 0;
+    for (const q of this.queued.values()) this.heat[q.slot] = 0; // counted again from the next arrival
     this.queued.clear();
   }
 }
