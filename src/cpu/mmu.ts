@@ -24,10 +24,6 @@ import {
   TLB_SETS_PER_BANK,
   TLB_STORE_SET,
 } from "./hartState.js";
-
-function bankAsid(satp: bigint): number {
-  return Number((satp >> 44n) & 0xffffn);
-}
 import { ACCESS_FAULT_CAUSE, ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, PAGE_FAULT_CAUSE, TrapSignal } from "./trap.js";
 
 const PAGE = 4096;
@@ -35,6 +31,16 @@ const PAGE = 4096;
 const M_SETS = TLB_BANKS * TLB_SETS_PER_BANK * TLB_ENTRIES;
 const BANK_ENTRIES = TLB_SETS_PER_BANK * TLB_ENTRIES;
 const NO_SATP = -1n; // never a satp value that selects a bank: MODE 15 is reserved
+
+function bankAsid(satp: bigint): number {
+  return Number((satp >> 44n) & 0xffffn);
+}
+
+/** First entry of the regime's sets in the bank that starts at entry `bank` (sum: mstatus.SUM, for S). */
+function regimeSets(priv: number, sum: number, bank: number): number {
+  if (priv === PRIV_M) return M_SETS;
+  return bank + (priv === PRIV_U ? 0 : sum ? 6 : 3) * TLB_ENTRIES;
+}
 
 export class Mmu {
   readonly u8: Uint8Array;
@@ -143,12 +149,11 @@ export class Mmu {
     const mstatus = h.i32[MSTATUS];
     const dataPriv = priv === PRIV_M && mstatus & MSTATUS_MPRV ? (mstatus >> 11) & 3 : priv;
     const bank = this.bank * BANK_ENTRIES;
-    const regime = (p: number, sum: number) =>
-      p === PRIV_M ? M_SETS : bank + (p === PRIV_U ? 0 : sum ? 6 : 3) * TLB_ENTRIES;
-    this.sets[ACCESS_FETCH] = regime(priv, 0) + ACCESS_FETCH * TLB_ENTRIES;
+    const data = regimeSets(dataPriv, mstatus & MSTATUS_SUM, bank);
+    this.sets[ACCESS_FETCH] = regimeSets(priv, 0, bank) + ACCESS_FETCH * TLB_ENTRIES;
     // ACCESS_LOAD and ACCESS_STORE are 1 and 2: S-mode with SUM has its load/store sets at 7, 8.
-    this.sets[ACCESS_LOAD] = regime(dataPriv, mstatus & MSTATUS_SUM) + ACCESS_LOAD * TLB_ENTRIES;
-    this.sets[ACCESS_STORE] = regime(dataPriv, mstatus & MSTATUS_SUM) + ACCESS_STORE * TLB_ENTRIES;
+    this.sets[ACCESS_LOAD] = data + ACCESS_LOAD * TLB_ENTRIES;
+    this.sets[ACCESS_STORE] = data + ACCESS_STORE * TLB_ENTRIES;
     h.i32[TLB_FETCH_SET] = this.tlbBase + this.sets[ACCESS_FETCH] * TLB_ENTRY_BYTES;
     h.i32[TLB_LOAD_SET] = this.tlbBase + this.sets[ACCESS_LOAD] * TLB_ENTRY_BYTES;
     h.i32[TLB_STORE_SET] = this.tlbBase + this.sets[ACCESS_STORE] * TLB_ENTRY_BYTES;

@@ -80,6 +80,8 @@ export function scan(u16: Uint16Array, host: number, pageOff: number): Scan {
   return s;
 }
 
+/** Opcodes run by the interpreter's code through FN_INTERPRET: AMO, LOAD-FP, STORE-FP, FMA, OP-FP. */
+const CALLED_OUT = new Set([0x2f, 0x07, 0x27, 0x43, 0x47, 0x4b, 0x4f, 0x53]);
 const regAddr = (r: number) => 8 * r;
 const PC_ADDR = 8 * S.PC;
 const SCRATCH_ADDR = 8 * S.JIT_SCRATCH;
@@ -127,7 +129,7 @@ class BlockWriter {
       if (op !== 0x37 && op !== 0x17 && op !== 0x6f) used.add(rs1);
       if (op === 0x33 || op === 0x3b || op === 0x23 || op === 0x63) used.add(rs2);
       // FP and atomics go through memory; rd is reloaded after them, and stored back at exits.
-      if (op === 0x2f || op === 0x07 || op === 0x27 || op >= 0x43) used.add(rd);
+      if (CALLED_OUT.has(op)) used.add(rd);
     }
     used.delete(0);
     return [...used];
