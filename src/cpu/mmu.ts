@@ -36,6 +36,11 @@ function bankAsid(satp: bigint): number {
   return Number((satp >> 44n) & 0xffffn);
 }
 
+/** The region of `level` (1: 2 MiB, 2: 1 GiB, 3: 512 GiB) that virtual page vpage lies in. */
+function superKey(vpage: number, level: number): number {
+  return Math.floor(vpage / 2 ** (9 * level)) * 4 + level;
+}
+
 /** First entry of the regime's sets in the bank that starts at entry `bank` (sum: mstatus.SUM, for S). */
 function regimeSets(priv: number, sum: number, bank: number): number {
   if (priv === PRIV_M) return M_SETS;
@@ -69,8 +74,14 @@ export class Mmu {
   private readonly bankSatp = new BigInt64Array(TLB_BANKS).fill(NO_SATP);
   private bank = 0;
   private nextVictim = 0;
-  /** Entries that were filled with a superpage (2 MiB or larger), for sfence.vma by address. */
-  private readonly superpages = new Set<number>();
+  /**
+   * Entries filled with a superpage (2 MiB or larger), for sfence.vma by address: by region
+   * (see superKey), so that a flush looks only at the superpages that can hold its address
+   * (Linux maps the kernel with thousands of them and flushes single user pages often);
+   * superOf[e] is the key e is filed under, NaN when none.
+   */
+  private readonly superpages = new Map<number, Set<number>>();
+  private readonly superOf = new Float64Array(M_SETS).fill(NaN);
 
   constructor(
     readonly hart: HartState,
@@ -93,6 +104,7 @@ export class Mmu {
 
   flushAll(): void {
     this.tlbTag.fill(NaN);
+    this.forgetSuperpages();
     this.bankSatp.fill(NO_SATP);
     this.bankSatp[0] = this.hart.s64[SATP];
     this.bank = 0;
@@ -102,7 +114,25 @@ export class Mmu {
   /** Drops every translation that depends on satp, SUM or MXR (the U and S sets of every bank). */
   flushPaged(): void {
     this.tlbTag.fill(NaN, 0, 2 * M_SETS);
+    this.forgetSuperpages();
+  }
+
+  private forgetSuperpages(): void {
     this.superpages.clear();
+    this.superOf.fill(NaN);
+  }
+
+  /** Files entry e under the region of vpage at `level` (0: not a superpage, filed nowhere). */
+  private fileSuperpage(e: number, vpage: number, level: number): void {
+    const key = level === 0 ? NaN : superKey(vpage, level);
+    const old = this.superOf[e];
+    if (old === key || (old !== old && key !== key)) return;
+    if (old === old) this.superpages.get(old)!.delete(e);
+    this.superOf[e] = key;
+    if (key !== key) return;
+    let set = this.superpages.get(key);
+    if (set === undefined) this.superpages.set(key, (set = new Set()));
+    set.add(e);
   }
 
   /** sfence.vma: drop the entries for vaddr (or all, when null) and asid (or all, when null). */
@@ -119,9 +149,14 @@ export class Mmu {
     }
     // A 4 KiB entry for vaddr can only sit at its index in each set; superpage entries, filled
     // at the index of whichever page of them was used, are remembered apart.
-    const index = Math.floor(vaddr / PAGE) & (TLB_ENTRIES - 1);
+    const vpage = Math.floor(vaddr / PAGE);
+    const index = vpage & (TLB_ENTRIES - 1);
     for (let e = index; e < M_SETS; e += TLB_ENTRIES) this.flushEntry(e, vaddr, asid);
-    for (const e of this.superpages) if (!this.flushEntry(e, vaddr, asid)) this.superpages.delete(e);
+    for (let level = 1; level <= 3; level++) {
+      const set = this.superpages.get(superKey(vpage, level));
+      if (set === undefined) continue;
+      for (const e of set) if (!this.flushEntry(e, vaddr, asid)) this.fileSuperpage(e, 0, 0);
+    }
   }
 
   /** Drops entry e if it matches; returns whether it still holds a superpage. */
@@ -233,7 +268,7 @@ export class Mmu {
       this.tlbTag[2 * e] = vpage;
       this.tlbHost[4 * e + 2] = hostPage;
       this.tlbHost[4 * e + 3] = level | (global << 8);
-      if (level > 0 && e < M_SETS) this.superpages.add(e);
+      if (e < M_SETS) this.fileSuperpage(e, vpage, level);
       return hostPage + (paddr & 0xfff);
     }
     this.lastPaddr = paddr;
