@@ -62,6 +62,8 @@ export class BlockCache {
   private readonly queued = new Map<number, Queued>();
   private age = 0;
   private batch = BATCH;
+  /** Arrivals at a target before it is translated (see setHot). */
+  hot = HOT;
   /** The dispatcher's lookup table (see hartState.ts), in the VM memory. */
   private readonly lookup: Int32Array;
   /** Runs translated code from a pc until it reaches one without a block in the lookup table. */
@@ -89,6 +91,7 @@ export class BlockCache {
   /** Arrivals before translation, and blocks per batch (tests lower both to translate almost at once). */
   setHot(hot: number, batch = BATCH): void {
     this.heat.fill(hot);
+    this.hot = hot;
     this.batch = batch;
   }
 

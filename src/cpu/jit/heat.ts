@@ -8,5 +8,3 @@ export const HEAT_MASK = HEAT_SIZE - 1;
 export const HOT = 1000;
 /** A slot whose block waits in the compile queue: the queue sets it to 0 when compiled. */
 export const QUEUED = 0x1fffffff;
-/** A slot whose block cannot be translated: never counts down to zero again. */
-export const NEVER = 0x3fffffff;

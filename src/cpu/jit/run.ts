@@ -9,7 +9,7 @@ import * as S from "../hartState.js";
 import { execute } from "../interpreter.js";
 import { ACCESS_FETCH } from "../trap.js";
 import type { Block } from "./blockCache.js";
-import { HEAT_MASK, NEVER, QUEUED } from "./heat.js";
+import { HEAT_MASK, QUEUED } from "./heat.js";
 
 const PAGE = 4096;
 
@@ -57,7 +57,8 @@ export function executeBlocks(hart: Hart, budget: number): number {
           const slot = (pc >>> 1) & HEAT_MASK;
           if (--heat[slot] <= 0) {
             heat[slot] = QUEUED; // before queue(): a compile it triggers sets the slot to 0
-            if (!cache.queue(host, pc & 0xfff, slot)) heat[slot] = NEVER;
+            // No translatable start: counted down again, since the slot is shared by other targets.
+            if (!cache.queue(host, pc & 0xfff, slot)) heat[slot] = cache.hot;
           }
         }
       }
