@@ -358,15 +358,8 @@ export function execute(hart: Hart, budget: number): number {
             pc = h.pc; // the instructions that end the slice set hart.stop: the check below returns
             break;
           }
-          if (f3 === 4) illegal(hart, raw);
-          const write = f3 === 1 || f3 === 5 || rs1 !== 0;
           hart.localRetired = n;
-          const operand = f3 >= 5 ? BigInt(rs1) : x[rs1];
-          const old = csrAccess(hart, inst >>> 20, write, (o) =>
-            (f3 & 3) === 1 ? operand : (f3 & 3) === 2 ? o | operand : o & ~operand,
-          );
-          if (old === null) illegal(hart, raw);
-          x[rdw] = old;
+          executeCsr(hart, inst, raw, rdw);
           pc += len;
           break;
         }
@@ -387,6 +380,23 @@ export function execute(hart: Hart, budget: number): number {
   h.pc = pc;
   hart.localRetired = n;
   return n;
+}
+
+/**
+ * A Zicsr instruction (SYSTEM with funct3 ≠ 0), its result into x[rdw] (32 for x0); the caller
+ * has set hart.localRetired for counter reads. A write ends the slice (CsrContext.changed).
+ */
+export function executeCsr(hart: Hart, inst: number, raw: number, rdw: number): void {
+  const f3 = (inst >> 12) & 7;
+  const rs1 = (inst >> 15) & 31;
+  if (f3 === 4) illegal(hart, raw);
+  const write = f3 === 1 || f3 === 5 || rs1 !== 0;
+  const operand = f3 >= 5 ? BigInt(rs1) : hart.hart.x[rs1];
+  const old = csrAccess(hart, inst >>> 20, write, (o) =>
+    (f3 & 3) === 1 ? operand : (f3 & 3) === 2 ? o | operand : o & ~operand,
+  );
+  if (old === null) illegal(hart, raw);
+  hart.hart.x[rdw] = old;
 }
 
 // 64-bit shifts and compares on 32-bit halves: BigInt shifts and unsigned views allocate.

@@ -59,6 +59,11 @@ const doorbell = fc.constant(word(Store(0x23, 0, BELL, 0, 0)));
 const counters = fc
   .tuple(dest, fc.constantFrom(0xb00, 0xb02, 0xc00, 0xc02))
   .map(([rd, csr]) => word(I(0x73, 2, rd, 0, csr)));
+// CSR writes and reads through every funct3: mscratch (illegal in U-mode: a trap mid-block)
+// and the FP CSRs (frm feeds the rounding of the fadd.d below).
+const csrAccess = fc
+  .tuple(fc.constantFrom(1, 2, 3, 5, 6, 7), dest, reg, fc.constantFrom(0x340, 0x001, 0x002, 0x003))
+  .map(([f3, rd, rs1, csr]) => word(I(0x73, f3, rd, rs1, csr)));
 const fence = fc.constantFrom(word(0x0ff0000f), word(0x0000100f));
 const atomic = fc
   .tuple(fc.constantFrom(0, 1, 2, 4, 8, 12, 16), fc.constantFrom(2, 3), dest, base, reg)
@@ -90,6 +95,7 @@ const item = fc.oneof(
   { weight: 4, arbitrary: store },
   { weight: 1, arbitrary: doorbell },
   { weight: 1, arbitrary: counters },
+  { weight: 1, arbitrary: csrAccess },
   { weight: 1, arbitrary: fence },
   { weight: 1, arbitrary: atomic },
   { weight: 1, arbitrary: fp },
@@ -166,7 +172,7 @@ function snapshot(hart: Hart, ram: Uint8Array) {
     f: Array.from(h.s64.subarray(S.F, S.F + 32)),
     pc: h.pc,
     retired: hart.retired(),
-    csrs: [S.MEPC, S.MCAUSE, S.MTVAL, S.RESERVATION].map((i) => h.s64[i]),
+    csrs: [S.MEPC, S.MCAUSE, S.MTVAL, S.RESERVATION, S.MSCRATCH].map((i) => h.s64[i]),
     fcsr: h.i32[S.FCSR],
     traps: Array.from(hart.trapCounts),
     ram: Buffer.from(ram).toString("base64"),

@@ -50,7 +50,7 @@ export class BlockCache {
   private readonly l1: (Block | undefined)[] = new Array<Block | undefined>(L1_SIZE).fill(undefined);
   private readonly all = new Map<number, Block>();
   private generation = 0;
-  readonly exit: BlockExit = { n: 0, off: 0 };
+  readonly exit: BlockExit = { n: 0, off: 0, base: 0 };
   /** Countdowns to translation per jump target (see heat.ts). */
   readonly heat = new Int32Array(HEAT_SIZE);
   private readonly u16: Uint16Array;

@@ -61,6 +61,10 @@ export function classify(inst: number): Kind {
     case 0x0f:
       // FENCE is a no-op; FENCE.I must reach the interpreter, which flushes the block cache.
       return f3 === 0 ? Kind.Plain : Kind.Stop;
+    case 0x73:
+      // CSR instructions run the interpreter's code (a write stops the block after it, as it
+      // ends the interpreter's slice); ECALL, xRET, WFI and SFENCE.VMA are the interpreter's.
+      return f3 === 0 ? Kind.Stop : Kind.Memory;
   }
   return Kind.Stop;
 }

@@ -40,6 +40,7 @@ export function executeBlocks(hart: Hart, budget: number): number {
     while (n < budget) {
       // Translated code, as far as the dispatcher finds blocks for it.
       f64[S.PC] = pc;
+      exit.base = n - folded;
       where = IN_BLOCK;
       n += cache.dispatch(pc, budget - n);
       where = IN_LOOP;

@@ -1,6 +1,6 @@
 // What translated blocks call out to: memory accesses that miss the inline TLB probe (a TLB
-// refill, a page-crossing access, MMIO), jumps to unreachable addresses, and the FP and atomic
-// instructions, which run the interpreter's own code. Each may throw a trap; `exit.n` tells
+// refill, a page-crossing access, MMIO), jumps to unreachable addresses, and the FP, atomic
+// and CSR instructions, which run the interpreter's own code. Each may throw a trap; `exit.n` tells
 // the run loop which instruction of the block it was.
 
 import { executeAtomic } from "../atomic.js";
@@ -8,7 +8,7 @@ import { wideAddressFault } from "../address.js";
 import { executeFp } from "../fpu/fpExecute.js";
 import type { Hart } from "../hart.js";
 import * as S from "../hartState.js";
-import { wideFetchFault } from "../interpreter.js";
+import { executeCsr, wideFetchFault } from "../interpreter.js";
 import { ACCESS_LOAD, ACCESS_STORE } from "../trap.js";
 
 /** Trap bookkeeping shared with the run loop: the block's instruction that called out. */
@@ -17,6 +17,11 @@ export interface BlockExit {
   n: number;
   /** Its byte offset from the block's start. */
   off: number;
+  /**
+   * Instructions the run loop retired in this slice and has not added to INSTRET, before the
+   * dispatch: with JIT_DONE and n, what a CSR read of instret or cycle counts.
+   */
+  base: number;
 }
 
 const TWO32 = 4294967296;
@@ -71,9 +76,12 @@ export function slowPaths(hart: Hart, exit: BlockExit) {
     one(k: number, inst: number, raw: number, rdw: number): void {
       exit.n = k & 0xff;
       exit.off = k >> 8;
-      if ((inst & 0x7f) === 0x2f)
-        executeAtomic(hart, inst, rdw, (inst >> 15) & 31, (inst >> 20) & 31, (inst >> 12) & 7);
-      else executeFp(hart, inst, raw >>> 0, rdw);
+      const op = inst & 0x7f;
+      if (op === 0x2f) executeAtomic(hart, inst, rdw, (inst >> 15) & 31, (inst >> 20) & 31, (inst >> 12) & 7);
+      else if (op === 0x73) {
+        hart.localRetired = exit.base + i32[S.JIT_DONE] + exit.n;
+        executeCsr(hart, inst, raw >>> 0, rdw);
+      } else executeFp(hart, inst, raw >>> 0, rdw);
       done();
     },
   };

@@ -93,22 +93,29 @@ export class WasmCode {
   length = 0;
 
   byte(b: number): this {
-    if (this.length === this.buf.length) {
-      const next = new Uint8Array(this.buf.length * 2);
-      next.set(this.buf);
-      this.buf = next;
-    }
+    if (this.length === this.buf.length) this.grow(1);
     this.buf[this.length++] = b;
     return this;
   }
 
   bytes(b: ArrayLike<number>): this {
-    for (let i = 0; i < b.length; i++) this.byte(b[i]);
+    if (this.length + b.length > this.buf.length) this.grow(b.length);
+    this.buf.set(b, this.length);
+    this.length += b.length;
     return this;
+  }
+
+  private grow(more: number): void {
+    let size = this.buf.length * 2;
+    while (size < this.length + more) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
   }
 
   /** Unsigned LEB128 of a non-negative safe integer. */
   u32(v: number): this {
+    if (v < 128) return this.byte(v);
     do {
       let b = v % 128;
       v = Math.floor(v / 128);
@@ -120,6 +127,7 @@ export class WasmCode {
 
   /** Signed LEB128 of a safe integer. */
   s(v: number): this {
+    if (v >= -64 && v < 64) return this.byte(v & 0x7f);
     for (;;) {
       const b = ((v % 128) + 128) % 128;
       v = Math.floor(v / 128);

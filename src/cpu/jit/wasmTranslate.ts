@@ -24,7 +24,7 @@ const MAX_INSTRUCTIONS = 64;
 export const FN_LOAD = 0; // (k, hi, lo, f3) → value in JIT_SCRATCH
 export const FN_STORE = 1; // (k, hi, lo, f3, value hi, value lo)
 export const FN_WIDE_JUMP = 2; // (k, hi, lo): jalr to an address no fetch can reach: throws
-export const FN_INTERPRET = 3; // (k, inst, raw, rdw): FP and atomics, run by the interpreter's code
+export const FN_INTERPRET = 3; // (k, inst, raw, rdw): FP, atomics and CSRs, run by the interpreter's code
 export const FN_MULHU = 4; // (i64, i64) → high 64 bits of the unsigned product
 
 const L_PC = 0;
@@ -80,8 +80,8 @@ export function scan(u16: Uint16Array, host: number, pageOff: number): Scan {
   return s;
 }
 
-/** Opcodes run by the interpreter's code through FN_INTERPRET: AMO, LOAD-FP, STORE-FP, FMA, OP-FP. */
-const CALLED_OUT = new Set([0x2f, 0x07, 0x27, 0x43, 0x47, 0x4b, 0x4f, 0x53]);
+/** Opcodes run by the interpreter's code through FN_INTERPRET: AMO, LOAD-FP, STORE-FP, FMA, OP-FP, SYSTEM (CSR). */
+const CALLED_OUT = new Set([0x2f, 0x07, 0x27, 0x43, 0x47, 0x4b, 0x4f, 0x53, 0x73]);
 const regAddr = (r: number) => 8 * r;
 const PC_ADDR = 8 * S.PC;
 const SCRATCH_ADDR = 8 * S.JIT_SCRATCH;
@@ -301,7 +301,7 @@ class BlockWriter {
       case 0x0f:
         return false; // FENCE: one hart, sequentially consistent here
       default:
-        // FP and atomics: the interpreter's code, through memory.
+        // FP, atomics and CSR instructions: the interpreter's code, through memory.
         this.spill();
         c.i32(this.k(i))
           .i32(inst | 0)
