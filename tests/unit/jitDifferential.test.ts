@@ -73,7 +73,26 @@ const fp = fc.oneof(
   fc.tuple(reg, dest).map(([fs, rd]) => word(R(0x53, 0, 0x71, rd, fs, 0))), // fmv.x.d
   fc.tuple(reg, reg).map(([fd, rs]) => word(R(0x53, 0, 0x79, fd, rs, 0))), // fmv.d.x
   fc.tuple(reg, offset).map(([fd, imm]) => word(I(0x07, 3, fd, PTR, imm))), // fld
+  fc.tuple(reg, base, offset).map(([fd, rs1, imm]) => word(I(0x07, 2, fd, rs1, imm))), // flw
+  fc.tuple(fc.constantFrom(2, 3), base, reg, offset).map(([f3, rs1, fs, imm]) => word(Store(0x27, f3, rs1, fs, imm))), // fsw, fsd
+  fc.tuple(fc.integer({ min: 0, max: 3 }), reg, reg, dest).map(([f3, a, b, rd]) => word(R(0x53, f3, 0x51, rd, a, b))), // fle, flt, feq.d
+  fc.tuple(fc.integer({ min: 0, max: 3 }), reg, reg, reg).map(([f3, fd, a, b]) => word(R(0x53, f3, 0x11, fd, a, b))), // fsgnj*.d
+  fc
+    .tuple(fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 4 }), reg, reg)
+    .map(([rm, rs2, fd, rs1]) => word(R(0x53, rm, 0x69, fd, rs1, rs2))), // fcvt.d.{w,wu,l,lu}
+  fc.tuple(reg, dest, fc.constantFrom(0, 1)).map(([fs, rd, f3]) => word(R(0x53, f3, 0x71, rd, fs, 0))), // fmv.x.d, fclass.d
+  fc.tuple(reg, dest).map(([fs, rd]) => word(R(0x53, 0, 0x70, rd, fs, 0))), // fmv.x.w
+  fc.tuple(reg, reg).map(([fd, rs]) => word(R(0x53, 0, 0x78, fd, rs, 0))), // fmv.w.x
 );
+// Clears random bits of mstatus in every fourth turn of the loop, after the first turns have
+// translated the blocks: FS off makes every FP instruction illegal, translated ones included.
+const mstatusClear = fc
+  .tuple(dest, reg)
+  .map(([t, rs1]): Item[] => [
+    word(I(0x13, 7, t, COUNT, 3)),
+    { branch: 1, rs1: t, rs2: 0, skip: 1 },
+    word(I(0x73, 3, 0, rs1, 0x300)),
+  ]);
 // Any 16-bit encoding the expansion table accepts, except control transfers and ebreak.
 const compressed = fc
   .integer({ min: 0, max: 0xffff })
@@ -98,7 +117,8 @@ const item = fc.oneof(
   { weight: 1, arbitrary: csrAccess },
   { weight: 1, arbitrary: fence },
   { weight: 1, arbitrary: atomic },
-  { weight: 1, arbitrary: fp },
+  { weight: 3, arbitrary: fp },
+  { weight: 1, arbitrary: mstatusClear },
   { weight: 4, arbitrary: compressed },
   { weight: 2, arbitrary: branch },
 );
@@ -184,7 +204,7 @@ for (const paged of [false, true]) {
   test(`translated blocks match the interpreter on generated programs ${how}, traps included`, () => {
     fc.assert(
       fc.property(
-        fc.array(item, { minLength: 1, maxLength: 40 }),
+        fc.array(item, { minLength: 1, maxLength: 40 }).map((items) => items.flat()),
         fc.array(fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }), { minLength: 31, maxLength: 31 }),
         fc.integer({ min: -256, max: 2047 }),
         fc.integer({ min: 3, max: 60 }),
@@ -280,4 +300,30 @@ test("a remote fence.i (SBI RFENCE) drops the target hart's blocks", () => {
   remoteFence({ harts: [hart] } as unknown as SbiHost, 1n, 0n, false);
   hart.run(150);
   assert.equal(hart.hart.x[10], 50n + 100n);
+});
+
+test("a translated FP instruction is illegal once mstatus.FS is cleared, as in the interpreter", () => {
+  // t0 = 10; loop: fmv.x.d t1, f1; s0 += 1; every fourth turn csrrc mstatus (all bits); t0 -= 1
+  const prog = [
+    I(0x13, 0, 5, 0, 10),
+    R(0x53, 0, 0x71, 6, 1, 0),
+    addi(8, 8, 1),
+    I(0x13, 7, 9, 5, 3),
+    B(1, 9, 0, 8),
+    I(0x73, 3, 0, 7, 0x300),
+    addi(5, 5, -1),
+    B(1, 5, 0, -24),
+    jal(0, 0),
+  ];
+  const code = new Uint8Array(4 * prog.length);
+  prog.forEach((w, i) => new DataView(code.buffer).setUint32(4 * i, w >>> 0, true));
+  const regs = new Array<bigint>(31).fill(0n);
+  regs[6] = -1n; // x7: every bit cleared
+  const runs = [false, true].map((jit) => {
+    const m = machine(jit, code, regs, 0);
+    for (let i = 0; i < 20; i++) m.hart.run(50);
+    return snapshot(m.hart, m.ram);
+  });
+  assert.equal(runs[0].x[8], 3n, "the interpreter traps in the third turn");
+  assert.deepEqual(runs[1], runs[0]);
 });

@@ -37,6 +37,7 @@ export const enum Op {
   I32Eqz = 0x45,
   I32Eq = 0x46,
   I32Ne = 0x47,
+  I32LtU = 0x49,
   I32GtS = 0x4a,
   I32LeU = 0x4d,
   I64Eqz = 0x50,
@@ -44,10 +45,13 @@ export const enum Op {
   I64Ne = 0x52,
   I64LtS = 0x53,
   I64LtU = 0x54,
+  I64LeU = 0x58,
   I64GeS = 0x59,
   I64GeU = 0x5a,
   F64Eq = 0x61,
   F64Ne = 0x62,
+  F64Lt = 0x63,
+  F64Le = 0x65,
   I32Add = 0x6a,
   I32Sub = 0x6b,
   I32Mul = 0x6c,
@@ -77,7 +81,10 @@ export const enum Op {
   I64ExtendI32S = 0xac,
   I64ExtendI32U = 0xad,
   I64TruncF64S = 0xb0,
+  F64ConvertI32S = 0xb7,
+  F64ConvertI32U = 0xb8,
   F64ConvertI64S = 0xb9,
+  F64ConvertI64U = 0xba,
 }
 
 export const enum Type {

@@ -15,6 +15,7 @@ import { COMPRESSED } from "../compressed.js";
 import * as S from "../hartState.js";
 import { Op, Type, WasmCode } from "./wasmCode.js";
 import { classify, Kind } from "./classify.js";
+import { type FloatEmitter, translateFloat } from "./wasmFloat.js";
 
 /** Longest block translated: bounds the size of one generated function. */
 const MAX_INSTRUCTIONS = 64;
@@ -95,14 +96,14 @@ export function translate(s: Scan, state: number): WasmCode {
   return new BlockWriter(s, state).write();
 }
 
-class BlockWriter {
-  private readonly c = new WasmCode();
+class BlockWriter implements FloatEmitter {
+  readonly c = new WasmCode();
   /** Registers written so far along the block: stored back at every exit. */
   private readonly dirty = new Set<number>();
 
   constructor(
     private readonly s: Scan,
-    private readonly state: number,
+    readonly state: number,
   ) {}
 
   write(): WasmCode {
@@ -150,13 +151,13 @@ class BlockWriter {
     return () => this.c.get(L_PC64).i64(this.offAt(i)).op(Op.I64Add);
   }
 
-  private read(r: number): void {
+  read(r: number): void {
     if (r === 0) this.c.i64(0);
     else this.c.get(L_REG + r);
   }
 
   /** Pops an i64 into rd (x0 discards it). */
-  private writeRd(rd: number): void {
+  writeRd(rd: number): void {
     if (rd === 0) this.c.op(Op.Drop);
     else {
       this.c.set(L_REG + rd);
@@ -301,25 +302,33 @@ class BlockWriter {
       case 0x0f:
         return false; // FENCE: one hart, sequentially consistent here
       default:
-        // FP, atomics and CSR instructions: the interpreter's code, through memory.
-        this.spill();
-        c.i32(this.k(i))
-          .i32(inst | 0)
-          .i32(raw | 0)
-          .i32(rd || 32)
-          .byte(Op.Call)
-          .u32(FN_INTERPRET);
-        if (rd !== 0)
-          c.i32(0)
-            .mem(Op.I64Load, this.state + regAddr(rd))
-            .set(L_REG + rd);
-        this.stopCheck(i);
+        if (!translateFloat(this, i, inst)) this.callOut(i);
         return false;
     }
   }
 
+  /** FP, atomics and CSR instructions: the interpreter's code, through memory. */
+  callOut(i: number): void {
+    const inst = this.s.inst[i];
+    const rd = (inst >> 7) & 31;
+    this.spill();
+    this.c
+      .i32(this.k(i))
+      .i32(inst | 0)
+      .i32(this.s.raw[i] | 0)
+      .i32(rd || 32)
+      .byte(Op.Call)
+      .u32(FN_INTERPRET);
+    if (rd !== 0)
+      this.c
+        .i32(0)
+        .mem(Op.I64Load, this.state + regAddr(rd))
+        .set(L_REG + rd);
+    this.stopCheck(i);
+  }
+
   /** The effective address rs1 + imm into L_VA. */
-  private address(rs1: number, imm: number): void {
+  address(rs1: number, imm: number): void {
     this.read(rs1);
     this.c.i64(imm).op(Op.I64Add).set(L_VA);
   }
@@ -328,7 +337,7 @@ class BlockWriter {
    * Pushes an i32 condition: the access of `size` bytes at L_VA hits the TLB set whose base
    * is in the hart's slot `setSlot` and stays within its page; leaves the entry in L_E.
    */
-  private probe(setSlot: number, size: number): void {
+  probe(setSlot: number, size: number): void {
     const c = this.c;
     c.get(L_VA).i64(12).op(Op.I64ShrS).tee(L_VP);
     c.op(Op.I32WrapI64).i32(255).op(Op.I32And).i32(4).op(Op.I32Shl);
@@ -349,7 +358,7 @@ class BlockWriter {
   }
 
   /** Pushes the buffer address of L_VA in the page of TLB entry L_E. */
-  private hostAddress(): void {
+  hostAddress(): void {
     this.c.get(L_E).mem(Op.I32Load, 8).get(L_VA).op(Op.I32WrapI64).i32(0xfff).op(Op.I32And).op(Op.I32Add);
   }
 
