@@ -47,20 +47,24 @@ export function translateFloat(w: FloatEmitter, i: number, inst: number): boolea
   const f3 = (inst >> 12) & 7;
   const fAddr = (r: number) => w.state + 8 * (S.F + r);
   const loadF = (r: number, as: Op) => c.i32(0).mem(as, fAddr(r));
-  /** if (FS on && condition) fast else the interpreter's code. */
+  /**
+   * if (FS on && condition) fast else the interpreter's code. The call out is emitted first: the
+   * registers it stores back must not include a destination the fast form writes.
+   */
   const guarded = (condition: (() => void) | null, fast: () => void) => {
-    if (condition) condition();
     c.i32(0)
       .mem(Op.I32Load, w.state + MSTATUS_ADDR)
       .i32(FS_MASK)
-      .op(Op.I32And)
-      .i32(0)
-      .op(Op.I32Ne);
-    if (condition) c.op(Op.I32And);
-    c.byte(Op.If).byte(Type.Void);
-    fast();
-    c.op(Op.Else);
+      .op(Op.I32And);
+    if (condition) {
+      c.i32(0).op(Op.I32Ne);
+      condition();
+      c.op(Op.I32And);
+    }
+    c.op(Op.I32Eqz).byte(Op.If).byte(Type.Void);
     w.callOut(i);
+    c.op(Op.Else);
+    fast();
     c.op(Op.End);
   };
   /** Writes to an FP register make its state dirty. */
@@ -159,9 +163,10 @@ export function translateFloat(w: FloatEmitter, i: number, inst: number): boolea
       if (!double || rs2 > 3 || f3 === 5 || f3 === 6) return false;
       const wide = rs2 >= 2;
       const signed = (rs2 & 1) === 0;
+      // A dynamic rounding mode must name a valid one (rm = 7 with frm > 4 is illegal).
+      const dynamic = f3 === 7;
       const condition = () => {
-        // A dynamic rounding mode must name a valid one (rm = 7 with frm > 4 is illegal).
-        if (f3 === 7)
+        if (dynamic)
           c.i32(0)
             .mem(Op.I32Load, w.state + FCSR_ADDR)
             .i32(5)
@@ -170,7 +175,6 @@ export function translateFloat(w: FloatEmitter, i: number, inst: number): boolea
             .op(Op.I32And)
             .i32(5)
             .op(Op.I32LtU);
-        else c.i32(1);
         if (wide) {
           w.read(rs1);
           if (signed)
@@ -179,10 +183,10 @@ export function translateFloat(w: FloatEmitter, i: number, inst: number): boolea
               .i64(2 * TWO53)
               .op(Op.I64LeU);
           else c.i64(TWO53).op(Op.I64LeU);
-          c.op(Op.I32And);
+          if (dynamic) c.op(Op.I32And);
         }
       };
-      guarded(condition, () => {
+      guarded(dynamic || wide ? condition : null, () => {
         c.i32(0);
         w.read(rs1);
         if (wide) c.op(signed ? Op.F64ConvertI64S : Op.F64ConvertI64U);
