@@ -43,9 +43,10 @@ async function localize(t: Transcript, tmp: string): Promise<Step[]> {
     where: s.where,
     command:
       s.where === "host"
-        ? withPorts(s.command)
-            .replace(/^paravm /, `node ${PARAVM_MAIN} `)
+        ? // The temporary folder first: a checkout under /tmp must keep its own path.
+          withPorts(s.command)
             .replaceAll("/tmp/", `${tmp}/`)
+            .replace(/^paravm /, `node ${PARAVM_MAIN} `)
         : withPorts(s.command),
     expect: s.expect.map(withPorts),
   }));
