@@ -25,10 +25,12 @@ export const TLB_OFFSET = HART_REGS_BYTES;
 /**
  * The translated blocks' lookup table, probed by the dispatcher in WebAssembly (jit/): per entry
  * the buffer offset of the block's first instruction (0: empty) and its table index << 7 | its
- * length. Direct-mapped by that offset.
+ * length. Direct-mapped by that offset: 64 Ki entries cover 128 KiB of code without a
+ * collision, so a kernel's code spread over megabytes rarely returns to jit/run.ts for a block
+ * that is translated but lost its slot (16 Ki did, for one of three returns under a disk read).
  */
 export const JIT_LOOKUP_OFFSET = TLB_OFFSET + TLB_SETS * TLB_ENTRIES * TLB_ENTRY_BYTES;
-export const JIT_LOOKUP_ENTRIES = 16384;
+export const JIT_LOOKUP_ENTRIES = 65536;
 /** Bytes reserved for one hart's block: registers, CSRs, the TLB and the block lookup table. */
 export const HART_STATE_BYTES = Math.ceil((JIT_LOOKUP_OFFSET + JIT_LOOKUP_ENTRIES * 8) / 4096) * 4096;
 
@@ -84,6 +86,8 @@ export const TLB_STORE_SET = I32_BASE + 14;
 export const JIT_STOP = I32_BASE + 15;
 /** Instructions the dispatcher had retired before the block it is running (for a trap's count). */
 export const JIT_DONE = I32_BASE + 16;
+/** The budget of the dispatcher's run, which a block that loops on itself turns within. */
+export const JIT_BUDGET = I32_BASE + 17;
 
 // mstatus bits (the low 32 bits, which is all that is stored).
 export const MSTATUS_SIE = 1 << 1;

@@ -13,7 +13,7 @@ import { slowPaths, type BlockExit } from "./slowPath.js";
 import { compileBlocks, compileDispatcher, type DispatchFn } from "./wasmModule.js";
 import { scan, type Scan } from "./wasmTranslate.js";
 
-const L1_SIZE = 1 << 12;
+const L1_SIZE = 1 << 14;
 /** Blocks compiled together in one module, and the slices a queued block waits at most. */
 const BATCH = 64;
 const AGE = 16;

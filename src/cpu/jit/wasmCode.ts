@@ -2,16 +2,20 @@
 // the assembly of a module from function bodies. Only what translated blocks need.
 
 export const enum Op {
+  Unreachable = 0x00,
   Block = 0x02,
   Loop = 0x03,
   If = 0x04,
   Else = 0x05,
+  Try = 0x06,
+  Rethrow = 0x09,
   End = 0x0b,
   Br = 0x0c,
   BrIf = 0x0d,
   Return = 0x0f,
   Call = 0x10,
   CallIndirect = 0x11,
+  CatchAll = 0x19,
   Drop = 0x1a,
   Select = 0x1b,
   LocalGet = 0x20,
@@ -39,6 +43,7 @@ export const enum Op {
   I32Ne = 0x47,
   I32LtU = 0x49,
   I32GtS = 0x4a,
+  I32LeS = 0x4c,
   I32LeU = 0x4d,
   I64Eqz = 0x50,
   I64Eq = 0x51,
@@ -98,6 +103,20 @@ export const enum Type {
 export class WasmCode {
   private buf = new Uint8Array(256);
   length = 0;
+  /** Structured blocks (block, loop, if, try) open at the current position: what a br counts. */
+  depth = 0;
+
+  /** Opens a block, loop, if or try of result type `type`. */
+  open(o: Op, type: Type = Type.Void): this {
+    this.depth++;
+    return this.byte(o).byte(type);
+  }
+
+  /** Closes the innermost structured block. */
+  end(): this {
+    this.depth--;
+    return this.byte(Op.End);
+  }
 
   byte(b: number): this {
     if (this.length === this.buf.length) this.grow(1);

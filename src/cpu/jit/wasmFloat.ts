@@ -61,11 +61,11 @@ export function translateFloat(w: FloatEmitter, i: number, inst: number): boolea
       condition();
       c.op(Op.I32And);
     }
-    c.op(Op.I32Eqz).byte(Op.If).byte(Type.Void);
+    c.op(Op.I32Eqz).open(Op.If, Type.Void);
     w.callOut(i);
     c.op(Op.Else);
     fast();
-    c.op(Op.End);
+    c.end();
   };
   /** Writes to an FP register make its state dirty. */
   const dirty = () =>

@@ -3,7 +3,7 @@
 
 import * as S from "../hartState.js";
 import { encodeModule, type ModuleSpec, Op, Type, WasmCode } from "./wasmCode.js";
-import { BLOCK_LOCALS, mulhuBody, type Scan, translate } from "./wasmTranslate.js";
+import { mulhuBody, type Scan, translate } from "./wasmTranslate.js";
 import type { slowPaths } from "./slowPath.js";
 
 /** A translated block: (virtual pc of its start) → instructions retired; the next pc is in the PC slot. */
@@ -36,7 +36,7 @@ export function compileBlocks(
     memoryPages: 1,
     funcs: [
       { type: 4, locals: [[Type.I64, 6]], body: mulhuBody() },
-      ...scans.map((s, i) => ({ type: 0, locals: BLOCK_LOCALS, body: translate(s, state), export: `b${i}` })),
+      ...scans.map((s, i) => ({ type: 0, ...translate(s, state), export: `b${i}` })),
     ],
   };
   const module = new WebAssembly.Module(encodeModule(spec));
@@ -58,6 +58,9 @@ export function compileDispatcher(state: number, memory: WebAssembly.Memory, tab
   const [PC, BUDGET, N, VP, E, HOST, W] = [0, 1, 2, 3, 4, 5, 6];
   const c = new WasmCode();
   const miss = () => c.byte(Op.If).byte(Type.Void).get(N).op(Op.Return).op(Op.End);
+  c.i32(0)
+    .get(BUDGET)
+    .mem(Op.I32Store, state + 4 * S.JIT_BUDGET);
   c.byte(Op.Loop).byte(Type.Void);
   // The fetch TLB: the page of pc must be in it (else the run loop translates or faults).
   c.get(PC).op(Op.I64TruncF64S).i64(12).op(Op.I64ShrS).tee(VP);

@@ -2,11 +2,16 @@
 //
 // A block runs from its start through not-taken conditional branches (each a side exit) up to
 // and including the first JAL or JALR, stops before any instruction the interpreter must run
-// (CSR, SYSTEM, FENCE.I, anything illegal), and never crosses a 4 KiB page. Guest registers
-// live in i64 locals inside the block: loaded from the hart's block of the VM memory at entry,
-// stored back at every exit and before every call out (a call may trap, and the trap handler
-// reads registers from memory). Loads and stores probe the TLB in memory inline; a miss, a
-// page-crossing access or MMIO calls the slow path (slowPath.ts), which may throw a trap.
+// (CSR, SYSTEM, FENCE.I, anything illegal), and never crosses a 4 KiB page. A block whose
+// branch or jump goes back to its own start (a copy loop) turns inside its function while the
+// dispatcher's budget lasts. Guest registers live in i64 locals inside the block: loaded from
+// the hart's block of the VM memory at entry, and stored back once, on the way out: every exit
+// branches to one epilogue, and a trap thrown by a slow path passes a catch_all that stores
+// them for the trap handler. So a side exit or a slow-path call costs a few bytes, not a copy
+// of every register (the module's size is what its compile time follows). Loads and stores
+// probe the TLB in memory inline; a miss, a page-crossing access or MMIO calls the slow path
+// (slowPath.ts), which may throw a trap. The interpreter's code for FP, atomics and CSRs reads
+// its operands from memory: those are stored before the call.
 //
 // The function stores the next pc in the PC slot and returns the instructions retired. The
 // semantics mirror interpreter.ts exactly; tests/unit/jitDifferential.test.ts checks it.
@@ -28,19 +33,26 @@ export const FN_WIDE_JUMP = 2; // (k, hi, lo): jalr to an address no fetch can r
 export const FN_INTERPRET = 3; // (k, inst, raw, rdw): FP, atomics and CSRs, run by the interpreter's code
 export const FN_MULHU = 4; // (i64, i64) → high 64 bits of the unsigned product
 
+// Locals: the pc parameter, fixed temporaries, then one i64 per guest register the block uses
+// (only those: the compile time of a function grows with its locals at every branch and merge).
 const L_PC = 0;
 const L_PC64 = 1;
-const L_REG = 1; // x_r is local L_REG + r, r = 1..31
-const L_VA = 33;
-const L_VP = 34;
-const L_E = 35;
-const L_T = 36;
-const L_T2 = 37;
-/** The extra locals of a block function after the pc parameter. */
-export const BLOCK_LOCALS: [Type, number][] = [
-  [Type.I64, 34],
-  [Type.I32, 1],
-  [Type.I64, 2],
+const L_VA = 2;
+const L_VP = 3;
+const L_T = 4;
+const L_T2 = 5;
+/** The pc an exit leaves with. */
+const L_NEXT = 6;
+const L_E = 7;
+/** Instructions retired by the earlier turns of a block that loops on itself. */
+const L_TURNS = 8;
+/** The count an exit leaves with. */
+const L_RET = 9;
+const L_REGS = 10;
+/** The fixed locals after the pc parameter; the registers' follow. */
+const FIXED_LOCALS: [Type, number][] = [
+  [Type.I64, 6],
+  [Type.I32, 3],
 ];
 
 /** The instructions of a block: expanded 32-bit forms, raw encodings and byte offsets. */
@@ -87,37 +99,114 @@ const regAddr = (r: number) => 8 * r;
 const PC_ADDR = 8 * S.PC;
 const SCRATCH_ADDR = 8 * S.JIT_SCRATCH;
 const STOP_ADDR = 4 * S.JIT_STOP;
+const DONE_ADDR = 4 * S.JIT_DONE;
+const BUDGET_ADDR = 4 * S.JIT_BUDGET;
 const MIN64 = -(2n ** 63n);
 const LOADS = [Op.I64Load8S, Op.I64Load16S, Op.I64Load32S, Op.I64Load, Op.I64Load8U, Op.I64Load16U, Op.I64Load32U];
 const STORES = [Op.I64Store8, Op.I64Store16, Op.I64Store32, Op.I64Store];
 
-/** Emits the body of one block's function; `state` is the buffer offset of the hart's block. */
-export function translate(s: Scan, state: number): WasmCode {
-  return new BlockWriter(s, state).write();
+/** A block's function: its body and extra locals. */
+export interface Translation {
+  body: WasmCode;
+  locals: [Type, number][];
+}
+
+/** Emits one block's function; `state` is the buffer offset of the hart's block. */
+export function translate(s: Scan, state: number): Translation {
+  const w = new BlockWriter(s, state);
+  const body = w.write();
+  return { body, locals: [...FIXED_LOCALS, [Type.I64, w.registerCount]] };
 }
 
 class BlockWriter implements FloatEmitter {
   readonly c = new WasmCode();
-  /** Registers written so far along the block: stored back at every exit. */
-  private readonly dirty = new Set<number>();
+  /**
+   * The x registers the block may write: loaded at entry with the ones it reads, so that the
+   * one store of all of them on the way out (normal exit or trap) is right wherever it leaves.
+   */
+  private readonly written: Set<number>;
+  /** Some branch or jump of the block goes back to its start: the body is a WebAssembly loop. */
+  private readonly loops: boolean;
+  /** Nesting depth inside the exit label, and inside the loop label of a looping block. */
+  private exitDepth = 0;
+  private turnDepth = 0;
+  /** Local of each guest register the block uses. */
+  private readonly local = new Map<number, number>();
 
   constructor(
     private readonly s: Scan,
     readonly state: number,
-  ) {}
+  ) {
+    this.loops = s.inst.some((inst, i) => this.target(i, inst) === 0);
+    this.written = new Set(this.writtenRegisters());
+  }
 
+  /**
+   * try { block $exit { [loop $turn {] body [}] } } catch_all { store registers; rethrow }
+   * then store registers and the pc. An exit sets L_NEXT and L_RET and branches to $exit; a
+   * trap (thrown by a slow path) stores the registers for the trap handler on its way out.
+   */
   write(): WasmCode {
     const c = this.c;
     c.get(L_PC).op(Op.I64TruncF64S).set(L_PC64);
-    for (const r of this.readRegisters())
+    for (const r of new Set([...this.readRegisters(), ...this.written])) {
+      this.local.set(r, L_REGS + this.local.size);
       c.i32(0)
         .mem(Op.I64Load, this.state + regAddr(r))
-        .set(L_REG + r);
+        .set(this.reg(r));
+    }
+    c.open(Op.Try).open(Op.Block);
+    this.exitDepth = c.depth;
+    if (this.loops) {
+      c.open(Op.Loop);
+      this.turnDepth = c.depth;
+    }
     const n = this.s.inst.length;
     let ended = false;
     for (let i = 0; i < n && !ended; i++) ended = this.instruction(i);
     if (!ended) this.exit(this.pcAt(n), n);
+    if (this.loops) c.end();
+    c.end().op(Op.CatchAll);
+    this.spill(this.written);
+    c.byte(Op.Rethrow).u32(0).end();
+    this.spill(this.written);
+    c.i32(0)
+      .get(L_NEXT)
+      .op(Op.F64ConvertI64S)
+      .mem(Op.F64Store, this.state + PC_ADDR);
+    c.get(L_RET);
+    if (this.loops) c.get(L_TURNS).op(Op.I32Add);
     return c;
+  }
+
+  /** Offset of the target of instruction i from the block's start, if it is a JAL or a branch; else NaN. */
+  private target(i: number, inst: number): number {
+    const op = inst & 0x7f;
+    if (op === 0x63)
+      return (
+        this.s.off[i] +
+        (((inst >> 31) << 12) | (((inst >> 7) & 1) << 11) | (((inst >> 25) & 0x3f) << 5) | (((inst >> 8) & 0xf) << 1))
+      );
+    if (op === 0x6f)
+      return (
+        this.s.off[i] +
+        (((inst >> 31) << 20) |
+          (((inst >> 12) & 0xff) << 12) |
+          (((inst >> 20) & 1) << 11) |
+          (((inst >> 21) & 0x3ff) << 1))
+      );
+    return NaN;
+  }
+
+  /** The x registers the block may write (a superset: the rd field of every instruction that has one). */
+  private writtenRegisters(): number[] {
+    const out = new Set<number>();
+    for (const inst of this.s.inst) {
+      const op = inst & 0x7f;
+      if (op !== 0x23 && op !== 0x63 && op !== 0x27 && op !== 0x0f) out.add((inst >> 7) & 31);
+    }
+    out.delete(0);
+    return [...out];
   }
 
   private readRegisters(): number[] {
@@ -155,38 +244,74 @@ class BlockWriter implements FloatEmitter {
     return () => this.c.get(L_PC64).i64(this.offAt(i)).op(Op.I64Add);
   }
 
+  get registerCount(): number {
+    return this.local.size;
+  }
+
+  /** The local of guest register r (loaded at entry: the block reads or writes it). */
+  private reg(r: number): number {
+    const l = this.local.get(r);
+    if (l === undefined) throw new Error(`translator: x${r} used but not loaded at entry`);
+    return l;
+  }
+
   read(r: number): void {
     if (r === 0) this.c.i64(0);
-    else this.c.get(L_REG + r);
+    else this.c.get(this.reg(r));
   }
 
   /** Pops an i64 into rd (x0 discards it). */
   writeRd(rd: number): void {
     if (rd === 0) this.c.op(Op.Drop);
     else {
-      this.c.set(L_REG + rd);
-      this.dirty.add(rd);
+      if (!this.written.has(rd)) throw new Error(`translator: x${rd} written but not in the block's write set`);
+      this.c.set(this.reg(rd));
     }
   }
 
-  private spill(): void {
-    for (const r of this.dirty)
-      this.c
-        .i32(0)
-        .get(L_REG + r)
-        .mem(Op.I64Store, this.state + regAddr(r));
+  /** Stores the registers `regs` (those of them the block may write) to the hart's block. */
+  private spill(regs: Iterable<number>): void {
+    for (const r of regs)
+      if (this.written.has(r))
+        this.c
+          .i32(0)
+          .get(this.reg(r))
+          .mem(Op.I64Store, this.state + regAddr(r));
   }
 
-  /** Stores registers and the next pc, returns `retired`. */
+  /** Leaves with the next pc and `retired` (plus the earlier turns of a loop). */
   private exit(pc: () => void, retired: number): void {
-    this.spill();
-    this.c.i32(0);
     pc();
-    this.c
-      .op(Op.F64ConvertI64S)
-      .mem(Op.F64Store, this.state + PC_ADDR)
-      .i32(retired)
-      .op(Op.Return);
+    this.c.set(L_NEXT).i32(retired).set(L_RET);
+    this.c.byte(Op.Br).u32(this.c.depth - this.exitDepth);
+  }
+
+  /**
+   * A taken jump from instruction i back to the block's start: another turn while the
+   * dispatcher's budget lasts, else an exit to the start. JIT_DONE counts the turns, for a
+   * trap's or a counter read's count in the next one.
+   */
+  private turn(i: number): void {
+    const c = this.c;
+    const len = i + 1;
+    c.i32(0)
+      .i32(0)
+      .mem(Op.I32Load, this.state + DONE_ADDR)
+      .i32(len)
+      .op(Op.I32Add)
+      .tee(L_E)
+      .mem(Op.I32Store, this.state + DONE_ADDR);
+    c.get(L_TURNS).i32(len).op(Op.I32Add).set(L_TURNS);
+    // The next turn may run past the jump, up to the whole block: that must fit the budget.
+    c.get(L_E)
+      .i32(this.s.inst.length)
+      .op(Op.I32Add)
+      .i32(0)
+      .mem(Op.I32Load, this.state + BUDGET_ADDR)
+      .op(Op.I32LeS)
+      .byte(Op.BrIf)
+      .u32(c.depth - this.turnDepth);
+    this.exit(() => c.get(L_PC64), 0);
   }
 
   /** After a call out: leave after instruction i when the hart was asked to stop. */
@@ -194,10 +319,9 @@ class BlockWriter implements FloatEmitter {
     this.c
       .i32(0)
       .mem(Op.I32Load, this.state + STOP_ADDR)
-      .byte(Op.If)
-      .byte(Type.Void);
+      .open(Op.If, Type.Void);
     this.exit(this.pcAt(i + 1), i + 1);
-    this.c.op(Op.End);
+    this.c.end();
   }
 
   /** Pushes the high and low 32 bits of local `l` as two i32. */
@@ -281,23 +405,11 @@ class BlockWriter implements FloatEmitter {
         return false;
       case 0x6f: {
         const len = inst === raw ? 4 : 2;
-        const off =
-          ((inst >> 31) << 20) |
-          (((inst >> 12) & 0xff) << 12) |
-          (((inst >> 20) & 1) << 11) |
-          (((inst >> 21) & 0x3ff) << 1);
         c.get(L_PC64)
           .i64(this.offAt(i) + len)
           .op(Op.I64Add);
         this.writeRd(rd);
-        this.exit(
-          () =>
-            c
-              .get(L_PC64)
-              .i64(this.offAt(i) + off)
-              .op(Op.I64Add),
-          i + 1,
-        );
+        this.jump(i, inst);
         return true;
       }
       case 0x67:
@@ -311,11 +423,15 @@ class BlockWriter implements FloatEmitter {
     }
   }
 
-  /** FP, atomics and CSR instructions: the interpreter's code, through memory. */
+  /**
+   * FP, atomics and CSR instructions: the interpreter's code, through memory. It reads its x
+   * operands there; rd is stored too, so that reloading it is right when the code wrote an f
+   * register of that number instead.
+   */
   callOut(i: number): void {
     const inst = this.s.inst[i];
     const rd = (inst >> 7) & 31;
-    this.spill();
+    this.spill(new Set([(inst >> 15) & 31, (inst >> 20) & 31, rd]));
     this.c
       .i32(this.k(i))
       .i32(inst | 0)
@@ -323,11 +439,11 @@ class BlockWriter implements FloatEmitter {
       .i32(rd || 32)
       .byte(Op.Call)
       .u32(FN_INTERPRET);
-    if (rd !== 0)
+    if (this.written.has(rd))
       this.c
         .i32(0)
         .mem(Op.I64Load, this.state + regAddr(rd))
-        .set(L_REG + rd);
+        .set(this.reg(rd));
     this.stopCheck(i);
   }
 
@@ -370,9 +486,7 @@ class BlockWriter implements FloatEmitter {
     const c = this.c;
     this.address(rs1, imm);
     this.probe(S.TLB_LOAD_SET, 1 << (f3 & 3));
-    // The slow path first: its stores of registers must not include rd before rd is written.
-    c.op(Op.I32Eqz).byte(Op.If).byte(Type.Void);
-    this.spill();
+    c.op(Op.I32Eqz).open(Op.If, Type.Void);
     c.i32(this.k(i));
     this.halves(L_VA);
     c.i32(f3).byte(Op.Call).u32(FN_LOAD);
@@ -383,19 +497,18 @@ class BlockWriter implements FloatEmitter {
     this.hostAddress();
     c.mem(LOADS[f3], 0);
     this.writeRd(rd);
-    c.op(Op.End);
+    c.end();
   }
 
   private store(i: number, rs1: number, rs2: number, imm: number, f3: number): void {
     const c = this.c;
     this.address(rs1, imm);
     this.probe(S.TLB_STORE_SET, 1 << f3);
-    c.byte(Op.If).byte(Type.Void);
+    c.open(Op.If, Type.Void);
     this.hostAddress();
     this.read(rs2);
     c.mem(STORES[f3], 0);
     c.op(Op.Else);
-    this.spill();
     c.i32(this.k(i));
     this.halves(L_VA);
     c.i32(f3);
@@ -404,26 +517,24 @@ class BlockWriter implements FloatEmitter {
     this.halves(L_T);
     c.byte(Op.Call).u32(FN_STORE);
     this.stopCheck(i);
-    c.op(Op.End);
+    c.end();
   }
 
   private branch(i: number, rs1: number, rs2: number, f3: number, inst: number): void {
     const c = this.c;
-    const off =
-      ((inst >> 31) << 12) | (((inst >> 7) & 1) << 11) | (((inst >> 25) & 0x3f) << 5) | (((inst >> 8) & 0xf) << 1);
     this.read(rs1);
     this.read(rs2);
     const cmp = [Op.I64Eq, Op.I64Ne, 0, 0, Op.I64LtS, Op.I64GeS, Op.I64LtU, Op.I64GeU][f3];
-    c.op(cmp).byte(Op.If).byte(Type.Void);
-    this.exit(
-      () =>
-        c
-          .get(L_PC64)
-          .i64(this.offAt(i) + off)
-          .op(Op.I64Add),
-      i + 1,
-    );
-    c.op(Op.End);
+    c.op(cmp).open(Op.If, Type.Void);
+    this.jump(i, inst);
+    c.end();
+  }
+
+  /** The taken JAL or branch at i: another turn when it goes back to the start, else an exit to its target. */
+  private jump(i: number, inst: number): void {
+    const t = this.target(i, inst);
+    if (t === 0) this.turn(i);
+    else this.exit(() => this.c.get(L_PC64).i64(t).op(Op.I64Add), i + 1);
   }
 
   private jalr(i: number, rd: number, rs1: number, imm: number, len: number): void {
@@ -441,13 +552,11 @@ class BlockWriter implements FloatEmitter {
       .op(Op.I64Add)
       .i64(2 ** 54)
       .op(Op.I64GeU)
-      .byte(Op.If)
-      .byte(Type.Void);
-    this.spill();
+      .open(Op.If, Type.Void);
     c.i32(this.k(i));
     this.halves(L_T);
     c.byte(Op.Call).u32(FN_WIDE_JUMP);
-    c.op(Op.End);
+    c.end();
     this.exit(() => c.get(L_T), i + 1);
   }
 
@@ -502,7 +611,7 @@ class BlockWriter implements FloatEmitter {
     const a = () => w.operand(c.get(L_T));
     const b = () => w.operand(c.get(L_T2));
     b();
-    c.op(w.eqz).byte(Op.If).byte(w.type);
+    c.op(w.eqz).open(Op.If, w.type);
     if (f3 >= 6) a();
     else w.constant(c, -1);
     c.op(Op.Else);
@@ -512,15 +621,15 @@ class BlockWriter implements FloatEmitter {
       c.op(w.eq);
       b();
       w.constant(c, -1);
-      c.op(w.eq).op(Op.I32And).byte(Op.If).byte(w.type);
+      c.op(w.eq).op(Op.I32And).open(Op.If, w.type);
       w.constant(c, w.min);
       c.op(Op.Else);
     }
     a();
     b();
     c.op([w.divS, w.divU, w.remS, w.remU][f3 - 4]);
-    if (f3 === 4) c.op(Op.End);
-    c.op(Op.End);
+    if (f3 === 4) c.end();
+    c.end();
   }
 }
 
