@@ -105,10 +105,26 @@ export function csrAccess(
     // csrrs/csrrc on mip modify the software-writable bits: a SEIP driven by the PLIC must
     // not be latched into the software bit by an unrelated read-modify-write.
     const base = csr === 0x344 ? BigInt(hart.i32[S.MIP_SW]) : old;
+    const status = hart.i32[S.MSTATUS];
     if (!writeCsr(ctx, csr, BigInt.asIntN(64, newValue(base)))) return null;
-    ctx.changed();
+    if (!inertWrite(csr, status, hart.i32[S.MSTATUS])) ctx.changed();
   }
   return old;
+}
+
+/** Trap-handling scratch and cause registers: nothing reads them until a trap or a return. */
+const DATA_CSRS = new Set([0x140, 0x141, 0x142, 0x143, 0x340, 0x341, 0x342, 0x343]);
+
+/**
+ * A write that can neither make an interrupt take effect nor invalidate what the running code
+ * holds: a data CSR, or an mstatus/sstatus write that sets no interrupt-enable bit (the TLB set
+ * slots move in place, and FS, TW, TVM and TSR are read where they apply). Linux writes
+ * sscratch on every trap and toggles SUM around every user copy; each of those ended the slice.
+ */
+function inertWrite(csr: number, before: number, after: number): boolean {
+  if (DATA_CSRS.has(csr)) return true;
+  if (csr !== CSR_MSTATUS && csr !== 0x100) return false;
+  return (after & ~before & (MSTATUS_MIE | MSTATUS_SIE)) === 0;
 }
 
 function counterAllowed(hart: HartState, index: number, priv: number): boolean {
