@@ -69,3 +69,18 @@ test("Sstc: S-mode may not touch stimecmp unless STCE and TM allow it", () => {
   hart.run(1);
   assert.equal(Number(hart.hart.s64[S.MCAUSE]), 2, "illegal instruction while STCE = 0");
 });
+
+test("an mstatus write that sets MIE takes a pending interrupt before the next instruction; scratch writes do not", () => {
+  // t0 = MIE; csrw mscratch, t0; csrs mstatus, t0; addi t1, x0, 1 (must not run before the trap).
+  const code = [addi(5, 0, S.MSTATUS_MIE), csrrw(0, 0x340, 5), csrrs(0, 0x300, 5), addi(6, 0, 1), jal(0, 0)];
+  code[64] = jal(0, 0); // the trap vector
+  const hart = hartWith([...code].map((w) => w ?? 0));
+  hart.hart.s64[S.MTVEC] = BigInt(RAM + 0x100);
+  hart.hart.i32[S.MIE] = 1 << 7;
+  hart.setInterruptLine(7, true);
+  hart.run(50);
+  assert.equal(hart.hart.s64[S.MSCRATCH], BigInt(S.MSTATUS_MIE), "mscratch written");
+  assert.equal(BigInt.asUintN(64, hart.hart.s64[S.MCAUSE]), (1n << 63n) | 7n, "the machine timer interrupt was taken");
+  assert.equal(hart.hart.s64[S.MEPC], BigInt(RAM + 12), "right after the write that enabled it");
+  assert.equal(hart.hart.x[6], 0n, "the next instruction had not run");
+});
