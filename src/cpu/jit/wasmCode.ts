@@ -2,7 +2,6 @@
 // the assembly of a module from function bodies. Only what translated blocks need.
 
 export const enum Op {
-  Unreachable = 0x00,
   Block = 0x02,
   Loop = 0x03,
   If = 0x04,
