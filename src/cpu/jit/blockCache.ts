@@ -10,6 +10,7 @@ import type { Hart } from "../hart.js";
 import { JIT_LOOKUP_ENTRIES, JIT_LOOKUP_OFFSET } from "../hartState.js";
 import { HEAT_SIZE, HOT } from "./heat.js";
 import { slowPaths, type BlockExit } from "./slowPath.js";
+import { slowPathTable } from "./slowPathTable.js";
 import { compileBlocks, compileDispatcher, type DispatchFn } from "./wasmModule.js";
 import { scan, type Scan } from "./wasmTranslate.js";
 
@@ -56,10 +57,11 @@ export class BlockCache {
   /** Countdowns to translation per jump target (see heat.ts). */
   readonly heat = new Int32Array(HEAT_SIZE);
   private readonly u16: Uint16Array;
-  private readonly imports: ReturnType<typeof slowPaths>;
   /** The block functions, called by index from the dispatcher. */
   private readonly table = new WebAssembly.Table({ element: "anyfunc", initial: 1024 });
   private nextIndex = 0;
+  /** What the blocks call to reach slowPath.ts (see slowPathTable.ts). */
+  private readonly slowTable: WebAssembly.Table;
   /** Blocks waiting to be compiled, by key; the interpreter runs them meanwhile. */
   private readonly queued = new Map<number, Queued>();
   private age = 0;
@@ -83,7 +85,7 @@ export class BlockCache {
     private readonly memory: WebAssembly.Memory,
   ) {
     this.u16 = hart.mmu.u16;
-    this.imports = slowPaths(hart, this.exit);
+    this.slowTable = slowPathTable(memory, slowPaths(hart, this.exit));
     const state = hart.hart.s64.byteOffset;
     this.lookup = new Int32Array(memory.buffer, state + JIT_LOOKUP_OFFSET, 2 * JIT_LOOKUP_ENTRIES);
     this.dispatch = compileDispatcher(state, memory, this.table);
@@ -152,7 +154,7 @@ export class BlockCache {
     this.queued.clear();
     if (this.all.size + entries.length > MAX_BLOCKS) this.clear();
     const scans = entries.map(([, q]) => q.scan);
-    const fns = compileBlocks(scans, this.hart.hart.s64.byteOffset, this.memory, this.imports);
+    const fns = compileBlocks(scans, this.hart.hart.s64.byteOffset, this.memory, this.slowTable);
     while (this.nextIndex + fns.length > this.table.length) this.table.grow(this.table.length);
     entries.forEach(([key, q], i) => {
       this.table.set(this.nextIndex, fns[i]);

@@ -1,10 +1,13 @@
-// Compiles translated blocks into one WebAssembly module over the VM's memory: the slow paths
-// imported from slowPath.ts, a mulhu helper, and one exported function per block.
+// Compiles translated blocks into one WebAssembly module over the VM's memory and the table of
+// slow paths (slowPathTable.ts): a mulhu helper,
+// the access helpers (wasmAccess.ts), and one exported function per block. The module imports
+// no function, which keeps its compile cheap.
 
 import * as S from "../hartState.js";
 import { encodeModule, type ModuleSpec, Op, Type, WasmCode } from "./wasmCode.js";
 import { mulhuBody, type Scan, translate } from "./wasmTranslate.js";
-import type { slowPaths } from "./slowPath.js";
+import { HELPER_LOCALS, LOAD_HELPER_TYPE, loadHelperBody, STORE_HELPER_TYPE, storeHelperBody } from "./wasmAccess.js";
+import { SLOW_TYPES } from "./slowPathTable.js";
 
 /** A translated block: (virtual pc of its start) → instructions retired; the next pc is in the PC slot. */
 export type BlockFn = (pc: number) => number;
@@ -16,31 +19,33 @@ export function compileBlocks(
   scans: Scan[],
   state: number,
   memory: WebAssembly.Memory,
-  imports: ReturnType<typeof slowPaths>,
+  slowPaths: WebAssembly.Table,
 ): BlockFn[] {
+  const [blockType, mulhuType, loadType, storeType] = [0, 1, 2, 3].map((t) => SLOW_TYPES.length + t);
   const spec: ModuleSpec = {
     types: [
+      ...SLOW_TYPES,
       { params: [Type.F64], results: [I32] },
-      { params: [I32, I32, I32, I32], results: [] },
-      { params: [I32, I32, I32, I32, I32, I32], results: [] },
-      { params: [I32, I32, I32], results: [] },
       { params: [Type.I64, Type.I64], results: [Type.I64] },
+      LOAD_HELPER_TYPE,
+      STORE_HELPER_TYPE,
     ],
-    // In the order of FN_LOAD, FN_STORE, FN_WIDE_JUMP, FN_INTERPRET; FN_MULHU is the first function.
-    imports: [
-      { name: "ld", type: 1 },
-      { name: "st", type: 2 },
-      { name: "wj", type: 3 },
-      { name: "one", type: 1 },
-    ],
+    imports: [],
     memoryPages: 1,
+    table: true,
     funcs: [
-      { type: 4, locals: [[Type.I64, 6]], body: mulhuBody() },
-      ...scans.map((s, i) => ({ type: 0, ...translate(s, state), export: `b${i}` })),
+      { type: mulhuType, locals: [[Type.I64, 6]], body: mulhuBody() },
+      ...[0, 1, 2, 3, 4, 5, 6].map((f3) => ({
+        type: loadType,
+        locals: HELPER_LOCALS,
+        body: loadHelperBody(state, f3),
+      })),
+      ...[0, 1, 2, 3].map((f3) => ({ type: storeType, locals: HELPER_LOCALS, body: storeHelperBody(state, f3) })),
+      ...scans.map((s, i) => ({ type: blockType, ...translate(s, state), export: `b${i}` })),
     ],
   };
   const module = new WebAssembly.Module(encodeModule(spec));
-  const instance = new WebAssembly.Instance(module, { h: { ...imports, mem: memory } });
+  const instance = new WebAssembly.Instance(module, { h: { mem: memory, table: slowPaths } });
   return scans.map((_, i) => instance.exports[`b${i}`] as BlockFn);
 }
 

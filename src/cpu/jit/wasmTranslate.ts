@@ -9,9 +9,10 @@
 // branches to one epilogue, and a trap thrown by a slow path passes a catch_all that stores
 // them for the trap handler. So a side exit or a slow-path call costs a few bytes, not a copy
 // of every register (the module's size is what its compile time follows). Loads and stores
-// probe the TLB in memory inline; a miss, a page-crossing access or MMIO calls the slow path
-// (slowPath.ts), which may throw a trap. The interpreter's code for FP, atomics and CSRs reads
-// its operands from memory: those are stored before the call.
+// call the module's access helpers (wasmAccess.ts): they probe the TLB in memory, and on a
+// miss, a page-crossing access or MMIO call the slow path (slowPath.ts), which may throw a
+// trap or ask the block to stop after the instruction. The interpreter's code for FP, atomics
+// and CSRs reads its operands from memory: those are stored before the call.
 //
 // The function stores the next pc in the PC slot and returns the instructions retired. The
 // semantics mirror interpreter.ts exactly; tests/unit/jitDifferential.test.ts checks it.
@@ -21,17 +22,24 @@ import * as S from "../hartState.js";
 import { Op, Type, WasmCode } from "./wasmCode.js";
 import { classify, Kind } from "./classify.js";
 import { type FloatEmitter, translateFloat } from "./wasmFloat.js";
+import { emitSlowCall, SLOW_INTERPRET, SLOW_LOAD, SLOW_STORE, SLOW_WIDE_JUMP } from "./slowPathTable.js";
+import {
+  emitHalves,
+  emitHostAddress,
+  emitProbe,
+  FN_LOAD_HELPER,
+  FN_STORE_HELPER,
+  LOADS,
+  STORES,
+} from "./wasmAccess.js";
 
 /** Longest block translated: bounds the size of one generated function. */
 const MAX_INSTRUCTIONS = 64;
 
-/** Function indices of the module (imports first, then the module's own helpers). */
-// k: the instruction's index in the block | its byte offset << 8 (see slowPath.ts).
-export const FN_LOAD = 0; // (k, hi, lo, f3) → value in JIT_SCRATCH
-export const FN_STORE = 1; // (k, hi, lo, f3, value hi, value lo)
-export const FN_WIDE_JUMP = 2; // (k, hi, lo): jalr to an address no fetch can reach: throws
-export const FN_INTERPRET = 3; // (k, inst, raw, rdw): FP, atomics and CSRs, run by the interpreter's code
-export const FN_MULHU = 4; // (i64, i64) → high 64 bits of the unsigned product
+// The module's own helpers come first: mulhu, then the access helpers (wasmAccess.ts). The slow
+// paths are reached through the function table (slowPathTable.ts); what a block tells them of
+// the instruction, k, is its index in the block | its byte offset << 8 (see slowPath.ts).
+export const FN_MULHU = 0; // (i64, i64) → high 64 bits of the unsigned product
 
 // Locals: the pc parameter, fixed temporaries, then one i64 per guest register the block uses
 // (only those: the compile time of a function grows with its locals at every branch and merge).
@@ -44,6 +52,8 @@ const L_T2 = 5;
 /** The pc an exit leaves with. */
 const L_NEXT = 6;
 const L_E = 7;
+/** The locals of the inline probe of FP loads and stores. */
+const PROBE = { va: L_VA, vp: L_VP, e: L_E };
 /** Instructions retired by the earlier turns of a block that loops on itself. */
 const L_TURNS = 8;
 /** The count an exit leaves with. */
@@ -93,17 +103,15 @@ export function scan(u16: Uint16Array, host: number, pageOff: number): Scan {
   return s;
 }
 
-/** Opcodes run by the interpreter's code through FN_INTERPRET: AMO, LOAD-FP, STORE-FP, FMA, OP-FP, SYSTEM (CSR). */
+/** Opcodes run by the interpreter's code through SLOW_INTERPRET: AMO, LOAD-FP, STORE-FP, FMA, OP-FP, SYSTEM (CSR). */
 const CALLED_OUT = new Set([0x2f, 0x07, 0x27, 0x43, 0x47, 0x4b, 0x4f, 0x53, 0x73]);
 const regAddr = (r: number) => 8 * r;
 const PC_ADDR = 8 * S.PC;
-const SCRATCH_ADDR = 8 * S.JIT_SCRATCH;
 const STOP_ADDR = 4 * S.JIT_STOP;
 const DONE_ADDR = 4 * S.JIT_DONE;
 const BUDGET_ADDR = 4 * S.JIT_BUDGET;
+const SCRATCH_ADDR = 8 * S.JIT_SCRATCH;
 const MIN64 = -(2n ** 63n);
-const LOADS = [Op.I64Load8S, Op.I64Load16S, Op.I64Load32S, Op.I64Load, Op.I64Load8U, Op.I64Load16U, Op.I64Load32U];
-const STORES = [Op.I64Store8, Op.I64Store16, Op.I64Store32, Op.I64Store];
 
 /** A block's function: its body and extra locals. */
 export interface Translation {
@@ -127,8 +135,9 @@ class BlockWriter implements FloatEmitter {
   private readonly written: Set<number>;
   /** Some branch or jump of the block goes back to its start: the body is a WebAssembly loop. */
   private readonly loops: boolean;
-  /** Nesting depth inside the exit label, and inside the loop label of a looping block. */
+  /** Nesting depth inside the exit label, the stop label, and the loop label of a looping block. */
   private exitDepth = 0;
+  private stopDepth = 0;
   private turnDepth = 0;
   /** Local of each guest register the block uses. */
   private readonly local = new Map<number, number>();
@@ -142,9 +151,11 @@ class BlockWriter implements FloatEmitter {
   }
 
   /**
-   * try { block $exit { [loop $turn {] body [}] } } catch_all { store registers; rethrow }
-   * then store registers and the pc. An exit sets L_NEXT and L_RET and branches to $exit; a
-   * trap (thrown by a slow path) stores the registers for the trap handler on its way out.
+   * try { block $exit { block $stop { [loop $turn {] body [}] } exit after L_E } } catch_all
+   * { store registers; rethrow } then store registers and the pc. An exit sets L_NEXT and
+   * L_RET and branches to $exit; a stop after a call out branches to $stop with the next
+   * instruction's offset and count in L_E; a trap (thrown by a slow path) stores the registers
+   * for the trap handler on its way out.
    */
   write(): WasmCode {
     const c = this.c;
@@ -157,6 +168,8 @@ class BlockWriter implements FloatEmitter {
     }
     c.open(Op.Try).open(Op.Block);
     this.exitDepth = c.depth;
+    c.open(Op.Block);
+    this.stopDepth = c.depth;
     if (this.loops) {
       c.open(Op.Loop);
       this.turnDepth = c.depth;
@@ -166,6 +179,9 @@ class BlockWriter implements FloatEmitter {
     for (let i = 0; i < n && !ended; i++) ended = this.instruction(i);
     if (!ended) this.exit(this.pcAt(n), n);
     if (this.loops) c.end();
+    c.end(); // $stop: L_E = next offset << 8 | count
+    c.get(L_PC64).get(L_E).i32(8).op(Op.I32ShrU).op(Op.I64ExtendI32U).op(Op.I64Add).set(L_NEXT);
+    c.get(L_E).i32(255).op(Op.I32And).set(L_RET);
     c.end().op(Op.CatchAll);
     this.spill(this.written);
     c.byte(Op.Rethrow).u32(0).end();
@@ -316,17 +332,15 @@ class BlockWriter implements FloatEmitter {
 
   /** After a call out: leave after instruction i when the hart was asked to stop. */
   private stopCheck(i: number): void {
-    this.c
-      .i32(0)
+    const c = this.c;
+    c.i32(0)
       .mem(Op.I32Load, this.state + STOP_ADDR)
       .open(Op.If, Type.Void);
-    this.exit(this.pcAt(i + 1), i + 1);
-    this.c.end();
-  }
-
-  /** Pushes the high and low 32 bits of local `l` as two i32. */
-  private halves(l: number): void {
-    this.c.get(l).i64(32).op(Op.I64ShrS).op(Op.I32WrapI64).get(l).op(Op.I32WrapI64);
+    c.i32((this.offAt(i + 1) << 8) | (i + 1))
+      .set(L_E)
+      .byte(Op.Br)
+      .u32(c.depth - this.stopDepth);
+    c.end();
   }
 
   /** One instruction; true when it ended the block. */
@@ -436,9 +450,8 @@ class BlockWriter implements FloatEmitter {
       .i32(this.k(i))
       .i32(inst | 0)
       .i32(this.s.raw[i] | 0)
-      .i32(rd || 32)
-      .byte(Op.Call)
-      .u32(FN_INTERPRET);
+      .i32(rd || 32);
+    emitSlowCall(this.c, SLOW_INTERPRET);
     if (this.written.has(rd))
       this.c
         .i32(0)
@@ -453,69 +466,75 @@ class BlockWriter implements FloatEmitter {
     this.c.i64(imm).op(Op.I64Add).set(L_VA);
   }
 
-  /**
-   * Pushes an i32 condition: the access of `size` bytes at L_VA hits the TLB set whose base
-   * is in the hart's slot `setSlot` and stays within its page; leaves the entry in L_E.
-   */
+  /** The inline probe of FP loads and stores (wasmAccess.ts) on L_VA, entry into L_E. */
   probe(setSlot: number, size: number): void {
-    const c = this.c;
-    c.get(L_VA).i64(12).op(Op.I64ShrS).tee(L_VP);
-    c.op(Op.I32WrapI64).i32(255).op(Op.I32And).i32(4).op(Op.I32Shl);
-    c.i32(0)
-      .mem(Op.I32Load, this.state + 4 * setSlot)
-      .op(Op.I32Add)
-      .tee(L_E);
-    c.mem(Op.F64Load, 0).get(L_VP).op(Op.F64ConvertI64S).op(Op.F64Eq);
-    if (size > 1) {
-      c.get(L_VA)
-        .op(Op.I32WrapI64)
-        .i32(0xfff)
-        .op(Op.I32And)
-        .i32(4096 - size)
-        .op(Op.I32LeU)
-        .op(Op.I32And);
-    }
+    emitProbe(this.c, this.state, PROBE, setSlot, size);
   }
 
-  /** Pushes the buffer address of L_VA in the page of TLB entry L_E. */
   hostAddress(): void {
-    this.c.get(L_E).mem(Op.I32Load, 8).get(L_VA).op(Op.I32WrapI64).i32(0xfff).op(Op.I32And).op(Op.I32Add);
+    emitHostAddress(this.c, PROBE);
   }
 
+  /**
+   * A load: a call of the module's helper, or, in a block that loops, the probe inline (the
+   * kernel's copy loops: a call costs about 3 ns an access there, where the code's size hardly
+   * matters).
+   */
   private load(i: number, rd: number, rs1: number, imm: number, f3: number): void {
     const c = this.c;
+    if (!this.loops) {
+      this.read(rs1);
+      c.i64(imm)
+        .op(Op.I64Add)
+        .i32(this.k(i))
+        .byte(Op.Call)
+        .u32(FN_LOAD_HELPER + f3);
+      this.writeRd(rd);
+      this.stopCheck(i);
+      return;
+    }
     this.address(rs1, imm);
     this.probe(S.TLB_LOAD_SET, 1 << (f3 & 3));
-    c.op(Op.I32Eqz).open(Op.If, Type.Void);
-    c.i32(this.k(i));
-    this.halves(L_VA);
-    c.i32(f3).byte(Op.Call).u32(FN_LOAD);
-    c.i32(0).mem(Op.I64Load, this.state + SCRATCH_ADDR);
-    this.writeRd(rd);
-    this.stopCheck(i);
-    c.op(Op.Else);
+    c.open(Op.If);
     this.hostAddress();
     c.mem(LOADS[f3], 0);
     this.writeRd(rd);
+    c.op(Op.Else).i32(this.k(i));
+    emitHalves(c, L_VA);
+    c.i32(f3);
+    emitSlowCall(c, SLOW_LOAD);
+    c.i32(0).mem(Op.I64Load, this.state + SCRATCH_ADDR);
+    this.writeRd(rd);
+    this.stopCheck(i);
     c.end();
   }
 
+  /** A store: as a load, a call of the module's helper or, in a block that loops, inline. */
   private store(i: number, rs1: number, rs2: number, imm: number, f3: number): void {
     const c = this.c;
+    if (!this.loops) {
+      this.read(rs1);
+      c.i64(imm).op(Op.I64Add);
+      this.read(rs2);
+      c.i32(this.k(i))
+        .byte(Op.Call)
+        .u32(FN_STORE_HELPER + f3);
+      this.stopCheck(i);
+      return;
+    }
     this.address(rs1, imm);
     this.probe(S.TLB_STORE_SET, 1 << f3);
-    c.open(Op.If, Type.Void);
+    c.open(Op.If);
     this.hostAddress();
     this.read(rs2);
     c.mem(STORES[f3], 0);
-    c.op(Op.Else);
-    c.i32(this.k(i));
-    this.halves(L_VA);
+    c.op(Op.Else).i32(this.k(i));
+    emitHalves(c, L_VA);
     c.i32(f3);
     this.read(rs2);
     c.set(L_T);
-    this.halves(L_T);
-    c.byte(Op.Call).u32(FN_STORE);
+    emitHalves(c, L_T);
+    emitSlowCall(c, SLOW_STORE);
     this.stopCheck(i);
     c.end();
   }
@@ -554,8 +573,8 @@ class BlockWriter implements FloatEmitter {
       .op(Op.I64GeU)
       .open(Op.If, Type.Void);
     c.i32(this.k(i));
-    this.halves(L_T);
-    c.byte(Op.Call).u32(FN_WIDE_JUMP);
+    emitHalves(this.c, L_T);
+    emitSlowCall(c, SLOW_WIDE_JUMP);
     c.end();
     this.exit(() => c.get(L_T), i + 1);
   }
