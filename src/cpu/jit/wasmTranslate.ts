@@ -54,8 +54,12 @@ const L_NEXT = 6;
 const L_E = 7;
 /** The locals of the inline probe of FP loads and stores. */
 const PROBE = { va: L_VA, vp: L_VP, e: L_E };
-/** Instructions retired by the earlier turns of a block that loops on itself. */
-const L_TURNS = 8;
+/**
+ * What the count of instructions retired differs from an instruction's index by: plus the
+ * earlier turns of a block that loops on itself, minus those a forward branch inside the block
+ * jumped over.
+ */
+const L_ADJ = 8;
 /** The count an exit leaves with. */
 const L_RET = 9;
 const L_REGS = 10;
@@ -78,6 +82,8 @@ export interface Scan {
 export function scan(u16: Uint16Array, host: number, pageOff: number): Scan {
   const s: Scan = { inst: [], raw: [], off: [], bytes: 0 };
   let d = 0;
+  /** The furthest forward target in the page of a branch or JAL so far: the scan goes on past a jump up to it. */
+  let reach = 0;
   while (s.inst.length < MAX_INSTRUCTIONS && pageOff + d < 4096) {
     let raw = u16[(host + d) >>> 1];
     let inst = raw;
@@ -96,11 +102,26 @@ export function scan(u16: Uint16Array, host: number, pageOff: number): Scan {
     s.inst.push(inst);
     s.raw.push(raw);
     s.off.push(d);
+    const t = d + jumpOffset(inst);
+    if (t > d && pageOff + t < 4096) reach = Math.max(reach, t);
     d += len;
-    if (kind === Kind.Jump && (inst & 0x7f) !== 0x63) break; // JAL, JALR end it; branches exit at the side
+    // JAL and JALR end it unless an earlier branch goes further (an if-else); branches exit at the side.
+    if (kind === Kind.Jump && (inst & 0x7f) !== 0x63 && reach < d) break;
   }
   s.bytes = d;
   return s;
+}
+
+/** The immediate of a branch or JAL (relative to the instruction); NaN for anything else. */
+function jumpOffset(inst: number): number {
+  const op = inst & 0x7f;
+  if (op === 0x63)
+    return ((inst >> 31) << 12) | (((inst >> 7) & 1) << 11) | (((inst >> 25) & 0x3f) << 5) | (((inst >> 8) & 0xf) << 1);
+  if (op === 0x6f)
+    return (
+      ((inst >> 31) << 20) | (((inst >> 12) & 0xff) << 12) | (((inst >> 20) & 1) << 11) | (((inst >> 21) & 0x3ff) << 1)
+    );
+  return NaN;
 }
 
 /** Opcodes run by the interpreter's code through SLOW_INTERPRET: AMO, LOAD-FP, STORE-FP, FMA, OP-FP, SYSTEM (CSR). */
@@ -123,7 +144,9 @@ export interface Translation {
 export function translate(s: Scan, state: number): Translation {
   const w = new BlockWriter(s, state);
   const body = w.write();
-  return { body, locals: [...FIXED_LOCALS, [Type.I64, w.registerCount]] };
+  const locals: [Type, number][] = [...FIXED_LOCALS, [Type.I64, w.registerCount]];
+  if (w.counted) locals.push([Type.I32, 2]);
+  return { body, locals };
 }
 
 class BlockWriter implements FloatEmitter {
@@ -135,6 +158,12 @@ class BlockWriter implements FloatEmitter {
   private readonly written: Set<number>;
   /** Some branch or jump of the block goes back to its start: the body is a WebAssembly loop. */
   private readonly loops: boolean;
+  /** Instructions that a branch or JAL before them in the block jumps to: each ends a WebAssembly block. */
+  private readonly forward = new Set<number>();
+  /** The label depth of each of those, while it is open. */
+  private readonly label = new Map<number, number>();
+  /** L_ADJ is used: the block loops or jumps forward inside itself. */
+  readonly counted: boolean;
   /** Nesting depth inside the exit label, the stop label, and the loop label of a looping block. */
   private exitDepth = 0;
   private stopDepth = 0;
@@ -147,15 +176,31 @@ class BlockWriter implements FloatEmitter {
     readonly state: number,
   ) {
     this.loops = s.inst.some((inst, i) => this.target(i, inst) === 0);
+    const index = new Map(s.off.map((off, i) => [off, i]));
+    s.inst.forEach((inst, i) => {
+      const j = index.get(this.target(i, inst));
+      if (j !== undefined && j > i) this.forward.add(j);
+    });
+    this.counted = this.loops || this.forward.size > 0;
     this.written = new Set(this.writtenRegisters());
   }
 
+  /** The i32 locals of a counted block, after the registers': JIT_DONE at entry, and the turns the budget allows. */
+  private get doneAtEntry(): number {
+    return L_REGS + this.local.size;
+  }
+
+  private get turnLimit(): number {
+    return L_REGS + this.local.size + 1;
+  }
+
   /**
-   * try { block $exit { block $stop { [loop $turn {] body [}] } exit after L_E } } catch_all
-   * { store registers; rethrow } then store registers and the pc. An exit sets L_NEXT and
-   * L_RET and branches to $exit; a stop after a call out branches to $stop with the next
+   * try { block $exit { block $stop { [loop $turn {] [block $j...] body [}] } exit after L_E } }
+   * catch_all { store registers; rethrow } then store registers and the pc. An exit sets L_NEXT
+   * and L_RET and branches to $exit; a stop after a call out branches to $stop with the next
    * instruction's offset and count in L_E; a trap (thrown by a slow path) stores the registers
-   * for the trap handler on its way out.
+   * for the trap handler on its way out. A forward branch to instruction j inside the block
+   * branches out of the WebAssembly block that ends just before j.
    */
   write(): WasmCode {
     const c = this.c;
@@ -166,6 +211,22 @@ class BlockWriter implements FloatEmitter {
         .mem(Op.I64Load, this.state + regAddr(r))
         .set(this.reg(r));
     }
+    const n = this.s.inst.length;
+    if (this.counted) {
+      // JIT_DONE stays as the dispatcher set it while the block runs; a trap or a CSR call sets it.
+      c.i32(0)
+        .mem(Op.I32Load, this.state + DONE_ADDR)
+        .set(this.doneAtEntry);
+      // The next turn may run up to the whole block: turns while L_ADJ <= budget - done - n.
+      if (this.loops)
+        c.i32(0)
+          .mem(Op.I32Load, this.state + BUDGET_ADDR)
+          .get(this.doneAtEntry)
+          .op(Op.I32Sub)
+          .i32(n)
+          .op(Op.I32Sub)
+          .set(this.turnLimit);
+    }
     c.open(Op.Try).open(Op.Block);
     this.exitDepth = c.depth;
     c.open(Op.Block);
@@ -174,15 +235,22 @@ class BlockWriter implements FloatEmitter {
       c.open(Op.Loop);
       this.turnDepth = c.depth;
     }
-    const n = this.s.inst.length;
+    for (const j of [...this.forward].sort((a, b) => b - a)) {
+      c.open(Op.Block);
+      this.label.set(j, c.depth);
+    }
     let ended = false;
-    for (let i = 0; i < n && !ended; i++) ended = this.instruction(i);
+    for (let i = 0; i < n; i++) {
+      if (this.forward.has(i)) c.end();
+      ended = this.instruction(i);
+    }
     if (!ended) this.exit(this.pcAt(n), n);
     if (this.loops) c.end();
     c.end(); // $stop: L_E = next offset << 8 | count
     c.get(L_PC64).get(L_E).i32(8).op(Op.I32ShrU).op(Op.I64ExtendI32U).op(Op.I64Add).set(L_NEXT);
     c.get(L_E).i32(255).op(Op.I32And).set(L_RET);
     c.end().op(Op.CatchAll);
+    if (this.counted) this.storeDone();
     this.spill(this.written);
     c.byte(Op.Rethrow).u32(0).end();
     this.spill(this.written);
@@ -191,27 +259,23 @@ class BlockWriter implements FloatEmitter {
       .op(Op.F64ConvertI64S)
       .mem(Op.F64Store, this.state + PC_ADDR);
     c.get(L_RET);
-    if (this.loops) c.get(L_TURNS).op(Op.I32Add);
+    if (this.counted) c.get(L_ADJ).op(Op.I32Add);
     return c;
+  }
+
+  /** JIT_DONE as a trap or a CSR read of instret must see it: the count before this block, adjusted. */
+  private storeDone(): void {
+    this.c
+      .i32(0)
+      .get(this.doneAtEntry)
+      .get(L_ADJ)
+      .op(Op.I32Add)
+      .mem(Op.I32Store, this.state + DONE_ADDR);
   }
 
   /** Offset of the target of instruction i from the block's start, if it is a JAL or a branch; else NaN. */
   private target(i: number, inst: number): number {
-    const op = inst & 0x7f;
-    if (op === 0x63)
-      return (
-        this.s.off[i] +
-        (((inst >> 31) << 12) | (((inst >> 7) & 1) << 11) | (((inst >> 25) & 0x3f) << 5) | (((inst >> 8) & 0xf) << 1))
-      );
-    if (op === 0x6f)
-      return (
-        this.s.off[i] +
-        (((inst >> 31) << 20) |
-          (((inst >> 12) & 0xff) << 12) |
-          (((inst >> 20) & 1) << 11) |
-          (((inst >> 21) & 0x3ff) << 1))
-      );
-    return NaN;
+    return this.s.off[i] + jumpOffset(inst);
   }
 
   /** The x registers the block may write (a superset: the rd field of every instruction that has one). */
@@ -304,30 +368,27 @@ class BlockWriter implements FloatEmitter {
 
   /**
    * A taken jump from instruction i back to the block's start: another turn while the
-   * dispatcher's budget lasts, else an exit to the start. JIT_DONE counts the turns, for a
-   * trap's or a counter read's count in the next one.
+   * dispatcher's budget lasts, else an exit to the start. L_ADJ counts the turns.
    */
   private turn(i: number): void {
     const c = this.c;
-    const len = i + 1;
-    c.i32(0)
-      .i32(0)
-      .mem(Op.I32Load, this.state + DONE_ADDR)
-      .i32(len)
+    c.get(L_ADJ)
+      .i32(i + 1)
       .op(Op.I32Add)
-      .tee(L_E)
-      .mem(Op.I32Store, this.state + DONE_ADDR);
-    c.get(L_TURNS).i32(len).op(Op.I32Add).set(L_TURNS);
-    // The next turn may run past the jump, up to the whole block: that must fit the budget.
-    c.get(L_E)
-      .i32(this.s.inst.length)
-      .op(Op.I32Add)
-      .i32(0)
-      .mem(Op.I32Load, this.state + BUDGET_ADDR)
+      .tee(L_ADJ)
+      .get(this.turnLimit)
       .op(Op.I32LeS)
       .byte(Op.BrIf)
       .u32(c.depth - this.turnDepth);
     this.exit(() => c.get(L_PC64), 0);
+  }
+
+  /** A taken branch or JAL from instruction i to instruction j after it in the block. */
+  private skipTo(i: number, j: number): void {
+    const c = this.c;
+    const skipped = j - i - 1;
+    if (skipped > 0) c.get(L_ADJ).i32(skipped).op(Op.I32Sub).set(L_ADJ);
+    c.byte(Op.Br).u32(c.depth - this.label.get(j)!);
   }
 
   /** After a call out: leave after instruction i when the hart was asked to stop. */
@@ -451,6 +512,7 @@ class BlockWriter implements FloatEmitter {
       .i32(inst | 0)
       .i32(this.s.raw[i] | 0)
       .i32(rd || 32);
+    if (this.counted && (inst & 0x7f) === 0x73) this.storeDone();
     emitSlowCall(this.c, SLOW_INTERPRET);
     if (this.written.has(rd))
       this.c
@@ -549,10 +611,15 @@ class BlockWriter implements FloatEmitter {
     c.end();
   }
 
-  /** The taken JAL or branch at i: another turn when it goes back to the start, else an exit to its target. */
+  /**
+   * The taken JAL or branch at i: another turn when it goes back to the start, a branch when
+   * its target is further in the block, else an exit to its target.
+   */
   private jump(i: number, inst: number): void {
     const t = this.target(i, inst);
+    const j = this.s.off.indexOf(t, i + 1);
     if (t === 0) this.turn(i);
+    else if (j > i && this.forward.has(j)) this.skipTo(i, j);
     else this.exit(() => this.c.get(L_PC64).i64(t).op(Op.I64Add), i + 1);
   }
 
