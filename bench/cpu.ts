@@ -1,7 +1,9 @@
 // npm run bench:cpu — guest MIPS of paravm and qemu-system-riscv64 on the same loops.
 // Each ELF in bench/guests/bin holds a loop whose iteration count is the word `iterations`;
 // both emulators run patched copies, and each one's start-up time is measured with 1 iteration
-// and subtracted.
+// and subtracted. The loops run long enough (hundreds of millions of instructions) for the
+// steady state to count: V8 runs a translated block in its baseline compiler (Liftoff) for its
+// first milliseconds, and at 5 M iterations that warm-up was most of paravm's time.
 
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
@@ -12,8 +14,8 @@ import { parseElf } from "../src/machine/elfLoader.js";
 import { runBareMetal } from "../src/vmm/bareMetal.js";
 
 const BIN = fileURLToPath(new URL("../../bench/guests/bin/", import.meta.url));
-const PARAVM_ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 5_000_000);
-const QEMU_ITERATIONS = PARAVM_ITERATIONS * 20;
+const PARAVM_ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 50_000_000);
+const QEMU_ITERATIONS = PARAVM_ITERATIONS * 4;
 const tmp = mkdtempSync(join(tmpdir(), "paravm-bench-"));
 
 function withIterations(elf: Uint8Array, n: number): Uint8Array {
