@@ -26,8 +26,9 @@ const COUNT = 27; // s11: loop counter
 const BELL = 25; // s9: the doorbell device's address
 const RESERVED = [PTR, COUNT, BELL];
 
-/** One item of a program body: an encoding (2 or 4 bytes) or a forward branch over `skip` items. */
-type Item = { bits: number; size: 2 | 4 } | { branch: number; rs1: number; rs2: number; skip: number };
+/** One item of a program body: an encoding (2 or 4 bytes), a forward branch or a forward JAL over `skip` items. */
+type Item =
+  { bits: number; size: 2 | 4 } | { branch: number; rs1: number; rs2: number; skip: number } | { jump: number };
 
 const reg = fc.integer({ min: 0, max: 31 });
 const dest = reg.filter((r) => !RESERVED.includes(r));
@@ -105,6 +106,22 @@ const compressed = fc
 const branch = fc
   .tuple(fc.constantFrom(0, 1, 4, 5, 6, 7), reg, reg, fc.integer({ min: 0, max: 3 }))
   .map(([f3, rs1, rs2, skip]): Item => ({ branch: f3, rs1, rs2, skip }));
+// if (cond) { then } else { else }: a branch over the then-part and a JAL over the else-part,
+// which translated blocks keep inside one block.
+const ifElse = fc
+  .tuple(
+    fc.constantFrom(0, 1, 4, 5, 6, 7),
+    reg,
+    reg,
+    fc.array(fc.oneof(aluImm, aluReg, load, store, counters), { minLength: 1, maxLength: 3 }),
+    fc.array(fc.oneof(aluImm, aluReg, load, store, counters), { minLength: 1, maxLength: 3 }),
+  )
+  .map(([f3, rs1, rs2, then, otherwise]): Item[] => [
+    { branch: f3, rs1, rs2, skip: then.length + 1 },
+    ...then,
+    { jump: otherwise.length },
+    ...otherwise,
+  ]);
 
 const item = fc.oneof(
   { weight: 8, arbitrary: aluImm },
@@ -121,6 +138,7 @@ const item = fc.oneof(
   { weight: 1, arbitrary: mstatusClear },
   { weight: 4, arbitrary: compressed },
   { weight: 2, arbitrary: branch },
+  { weight: 2, arbitrary: ifElse },
 );
 
 /** Lays out body + loop tail (advance the pointer, count down, branch back) as bytes. */
@@ -129,6 +147,7 @@ function assemble(body: Item[], step: number): Uint8Array {
   const at = (i: number) => sizes.slice(0, i).reduce((a, b) => a + b, 0);
   const words: [number, number][] = body.map((it, i) => {
     if ("size" in it) return [it.bits, it.size];
+    if ("jump" in it) return [jal(0, at(Math.min(i + 1 + it.jump, body.length)) - at(i)), 4];
     const target = Math.min(i + 1 + it.skip, body.length);
     return [B(it.branch, it.rs1, it.rs2, at(target) - at(i)), 4];
   });
