@@ -48,7 +48,7 @@ export function executeBlocks(hart: Hart, budget: number): number {
       if (hart.stop || n >= budget) break;
       const vpage = Math.floor(pc / PAGE);
       let host: number;
-      const e = fetchSet + (vpage & 255);
+      const e = fetchSet + (vpage & (S.TLB_ENTRIES - 1));
       if (tlbTag[2 * e] === vpage) host = tlbHost[4 * e + 2] + (pc & 0xfff);
       else host = mmu.offset(pc, ACCESS_FETCH); // may throw a fetch fault for the instruction at pc
       block = null;

@@ -40,7 +40,11 @@ export interface ProbeLocals {
  */
 export function emitProbe(c: WasmCode, state: number, l: ProbeLocals, setSlot: number, size: number): void {
   c.get(l.va).i64(12).op(Op.I64ShrS).tee(l.vp);
-  c.op(Op.I32WrapI64).i32(255).op(Op.I32And).i32(4).op(Op.I32Shl);
+  c.op(Op.I32WrapI64)
+    .i32(S.TLB_ENTRIES - 1)
+    .op(Op.I32And)
+    .i32(4)
+    .op(Op.I32Shl);
   c.i32(0)
     .mem(Op.I32Load, state + 4 * setSlot)
     .op(Op.I32Add)

@@ -69,7 +69,11 @@ export function compileDispatcher(state: number, memory: WebAssembly.Memory, tab
   c.byte(Op.Loop).byte(Type.Void);
   // The fetch TLB: the page of pc must be in it (else the run loop translates or faults).
   c.get(PC).op(Op.I64TruncF64S).i64(12).op(Op.I64ShrS).tee(VP);
-  c.op(Op.I32WrapI64).i32(255).op(Op.I32And).i32(4).op(Op.I32Shl);
+  c.op(Op.I32WrapI64)
+    .i32(S.TLB_ENTRIES - 1)
+    .op(Op.I32And)
+    .i32(4)
+    .op(Op.I32Shl);
   c.i32(0)
     .mem(Op.I32Load, state + 4 * S.TLB_FETCH_SET)
     .op(Op.I32Add)
