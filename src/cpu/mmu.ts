@@ -31,6 +31,22 @@ const PAGE = 4096;
 const M_SETS = TLB_BANKS * TLB_SETS_PER_BANK * TLB_ENTRIES;
 const BANK_ENTRIES = TLB_SETS_PER_BANK * TLB_ENTRIES;
 const NO_SATP = -1n; // never a satp value that selects a bank: MODE 15 is reserved
+/** The store sets of every bank (U, S, S with SUM) and of M-mode. */
+const STORE_SETS = [
+  ...Array.from({ length: TLB_BANKS }, (_, b) =>
+    [0, 3, 6].map((r) => b * BANK_ENTRIES + (r + ACCESS_STORE) * TLB_ENTRIES),
+  ),
+  [M_SETS + ACCESS_STORE * TLB_ENTRIES],
+].flat();
+
+/**
+ * Pages of the VM memory (buffer offset / 4096) that translated code was made from (jit/), and
+ * what to call before the first store to one of them goes through.
+ */
+export interface CodeWatch {
+  readonly pages: Uint8Array;
+  written(page: number): void;
+}
 
 function bankAsid(satp: bigint): number {
   return Number((satp >> 44n) & 0xffffn);
@@ -70,6 +86,15 @@ export class Mmu {
   readonly sets = new Int32Array(3);
   /** Physical address of the last access that went to the bus. */
   lastPaddr = 0;
+  /**
+   * Stores to pages with translated code: such a page has no entry in the store sets, so that a
+   * store to it comes here and the translations are dropped first. The ISA lets code go stale
+   * until FENCE.I, but guests such as xv6 reuse a page for a new program without one, and
+   * QEMU notices the store.
+   */
+  private codeWatch: CodeWatch | null = null;
+  /** Pages that an entry of the store sets may map (set at each fill, cleared by unmapStores). */
+  private storeMapped: Uint8Array | null = null;
   /** The satp value each bank holds translations for, and the bank in force. */
   private readonly bankSatp = new BigInt64Array(TLB_BANKS).fill(NO_SATP);
   private bank = 0;
@@ -269,10 +294,30 @@ export class Mmu {
       this.tlbHost[4 * e + 2] = hostPage;
       this.tlbHost[4 * e + 3] = level | (global << 8);
       if (e < M_SETS) this.fileSuperpage(e, vpage, level);
+      if (access === ACCESS_STORE && this.codeWatch !== null) {
+        const page = hostPage / PAGE;
+        if (this.codeWatch.pages[page]) this.codeWatch.written(page);
+        this.storeMapped![page] = 1;
+      }
       return hostPage + (paddr & 0xfff);
     }
     this.lastPaddr = paddr;
     return -1;
+  }
+
+  /** Tells `watch` of stores to its pages from now on; called before the hart runs (the TLB is empty). */
+  watchCode(watch: CodeWatch): void {
+    this.codeWatch = watch;
+    this.storeMapped = new Uint8Array(watch.pages.length);
+  }
+
+  /** Drops the store-set entries that map buffer page `page` (it now holds translated code). */
+  unmapStores(page: number): void {
+    if (!this.storeMapped![page]) return;
+    this.storeMapped![page] = 0;
+    const host = page * PAGE;
+    for (const set of STORE_SETS)
+      for (let e = set; e < set + TLB_ENTRIES; e++) if (this.tlbHost[4 * e + 2] === host) this.tlbTag[2 * e] = NaN;
   }
 
   /** Buffer offset for a RAM access, or -1 for MMIO (lastPaddr set); size-byte accesses within a page. */

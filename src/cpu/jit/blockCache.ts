@@ -1,12 +1,15 @@
 // Translated blocks of one hart, keyed by the buffer offset of their first instruction (a
 // physical address: the same code mapped at two virtual addresses shares its blocks, and
-// sfence.vma or satp changes leave them valid). Stale until FENCE.I, as the ISA allows.
+// sfence.vma or satp changes leave them valid). A store to a page that blocks were made from
+// drops them (codeWatch.ts), unless the page keeps mixing code and data: then its blocks stay
+// until FENCE.I, as the ISA allows.
 //
 // Linux runs FENCE.I often (every first mapping of an executable page flushes the icache), so
 // a fence does not throw the translations away: it starts a new generation, and a block of
 // an older generation is checked against the code in memory before it runs again.
 
 import type { Hart } from "../hart.js";
+import { type CodeWatchGroup, codeWatchGroup, type PageBlocks } from "./codeWatch.js";
 import { JIT_LOOKUP_ENTRIES, JIT_LOOKUP_OFFSET } from "../hartState.js";
 import { HEAT_SIZE, HOT } from "./heat.js";
 import { slowPaths, type BlockExit } from "./slowPath.js";
@@ -15,6 +18,7 @@ import { compileBlocks, compileDispatcher, type DispatchFn } from "./wasmModule.
 import { scan, type Scan } from "./wasmTranslate.js";
 
 const L1_SIZE = 1 << 14;
+const PAGE = 4096;
 /** Blocks compiled together in one module, and the slices a queued block waits at most. */
 const BATCH = 64;
 const AGE = 16;
@@ -48,7 +52,7 @@ interface Queued {
   generation: number;
 }
 
-export class BlockCache {
+export class BlockCache implements PageBlocks {
   /** Direct-mapped front of `all`; an entry counts only if it is of the current generation. */
   private readonly l1: (Block | undefined)[] = new Array<Block | undefined>(L1_SIZE).fill(undefined);
   private readonly all = new Map<number, Block>();
@@ -77,6 +81,9 @@ export class BlockCache {
    */
   private readonly installed = new Int32Array(MAX_INSTALLED);
   private installedCount = 0;
+  /** The watched blocks by page (codeWatch.ts), to drop when a store writes the page. */
+  private readonly pageBlocks = new Map<number, Block[]>();
+  private readonly codeWatch: CodeWatchGroup;
   /** Runs translated code from a pc until it reaches one without a block in the lookup table. */
   readonly dispatch: DispatchFn;
 
@@ -90,6 +97,8 @@ export class BlockCache {
     this.lookup = new Int32Array(memory.buffer, state + JIT_LOOKUP_OFFSET, 2 * JIT_LOOKUP_ENTRIES);
     this.dispatch = compileDispatcher(state, memory, this.table);
     this.setHot(HOT);
+    this.codeWatch = codeWatchGroup(memory);
+    this.codeWatch.join(this, hart.mmu);
   }
 
   /** Makes the dispatcher find block b at its key (until a flush or another block takes the slot). */
@@ -138,6 +147,7 @@ export class BlockCache {
     if (s.inst.length === 0) return false;
     // The code and generation the scan saw: a FENCE.I before the compile makes get() check it again.
     const code = this.u16.slice(key >>> 1, (key + s.bytes) >>> 1);
+    this.codeWatch.watch(key); // a store before the compile drops the scan (dropPage)
     this.queued.set(key, { scan: s, slot, code, generation: this.generation });
     if (this.queued.size === 1) this.age = 0;
     if (this.queued.size >= this.batch) this.compileQueued();
@@ -146,6 +156,7 @@ export class BlockCache {
 
   /** End of a slice: compiles the queue when its oldest block has waited long enough. */
   sliceEnded(): void {
+    this.codeWatch.sliceEnded();
     if (this.queued.size > 0 && ++this.age >= AGE) this.compileQueued();
   }
 
@@ -158,9 +169,40 @@ export class BlockCache {
     while (this.nextIndex + fns.length > this.table.length) this.table.grow(this.table.length);
     entries.forEach(([key, q], i) => {
       this.table.set(this.nextIndex, fns[i]);
-      this.all.set(key, new Block(key, this.nextIndex++, q.scan.inst.length, q.code, q.generation));
+      const b = new Block(key, this.nextIndex++, q.scan.inst.length, q.code, q.generation);
+      this.all.set(key, b);
+      this.watch(b);
       this.heat[q.slot] = 0; // the interpreter returns at jumps here, for the run loop to run the block
     });
+  }
+
+  /** Keeps block b in its page's list when stores to the page are watched. */
+  private watch(b: Block): void {
+    if (!this.codeWatch.watch(b.key)) return;
+    const page = Math.floor(b.key / PAGE);
+    const list = this.pageBlocks.get(page);
+    if (list === undefined) this.pageBlocks.set(page, [b]);
+    else list.push(b);
+  }
+
+  /** A store is about to change page `page`: its blocks, and the queued scans of it, go. */
+  dropPage(page: number): void {
+    for (const b of this.pageBlocks.get(page) ?? []) {
+      if (this.all.get(b.key) === b) this.all.delete(b.key);
+      const l1 = (b.key >>> 1) & (L1_SIZE - 1);
+      if (this.l1[l1] === b) this.l1[l1] = undefined;
+      const slot = (b.key >>> 1) & (JIT_LOOKUP_ENTRIES - 1);
+      if (this.lookup[2 * slot] === b.key) {
+        this.lookup[2 * slot] = 0;
+        this.lookup[2 * slot + 1] = 0;
+      }
+    }
+    this.pageBlocks.delete(page);
+    for (const [key, q] of this.queued)
+      if (Math.floor(key / PAGE) === page) {
+        this.queued.delete(key);
+        this.heat[q.slot] = this.hot;
+      }
   }
 
   private unchanged(b: Block): boolean {
@@ -192,6 +234,7 @@ export class BlockCache {
   clear(): void {
     this.l1.fill(undefined);
     this.all.clear();
+    this.pageBlocks.clear();
     this.lookup.fill(0);
     this.installedCount = 0;
     this.nextIndex = 0;
