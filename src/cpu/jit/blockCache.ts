@@ -22,7 +22,7 @@ const PAGE = 4096;
 /** Blocks compiled together in one module, and the slices a queued block waits at most. */
 const BATCH = 64;
 const AGE = 16;
-/** Bound on remembered blocks; past it the cache starts over. */
+/** Bound on blocks translated (table indices handed out); past it the cache starts over. */
 const MAX_BLOCKS = 1 << 16;
 /** Lookup slots remembered between two FENCE.I; past it a fence clears the whole table. */
 const MAX_INSTALLED = 4096;
@@ -163,7 +163,10 @@ export class BlockCache implements PageBlocks {
   private compileQueued(): void {
     const entries = [...this.queued];
     this.queued.clear();
-    if (this.all.size + entries.length > MAX_BLOCKS) this.clear();
+    // By table index, not by blocks kept: blocks dropped by a FENCE.I check or a store to their
+    // page leave their index (and module) behind, so a guest that keeps rewriting code would
+    // otherwise grow the table and the compiled modules without bound.
+    if (this.nextIndex + entries.length > MAX_BLOCKS) this.clear();
     const scans = entries.map(([, q]) => q.scan);
     const fns = compileBlocks(scans, this.hart.hart.s64.byteOffset, this.memory, this.slowTable);
     while (this.nextIndex + fns.length > this.table.length) this.table.grow(this.table.length);
